@@ -1,0 +1,120 @@
+import type Koa from 'koa';
+import type { AuthConfig } from '../config/index.js';
+import { createInternalApp, createService } from '../platform/service.js';
+import { listen } from '../platform/lifecycle.js';
+import { pingDatabase } from '../platform/db/knex.js';
+import type { Knex } from '../platform/db/knex.js';
+import { createLogger } from '../platform/observability/logger.js';
+import type { Logger } from '../platform/observability/logger.js';
+import { createMetrics } from '../platform/observability/metrics.js';
+import { openAuthStorage } from './storage/open.js';
+import { loadCookieKeys } from './storage/cookie-keys.js';
+import { ensureKeys, purgeRetiredKeys } from './provider/keys.js';
+import { purgeExpired } from './provider/adapter.js';
+import { createProviderHost } from './provider/provider-host.js';
+import type { ProviderHost } from './provider/provider-host.js';
+import { providerCounters } from './provider/events.js';
+
+/** oidc-provider's clock tolerance: a row is purged only after it could no longer be accepted. */
+const PURGE_GRACE_MS = 60_000;
+
+export interface AuthServerOptions {
+  readonly logger?: Logger;
+  /** PostgreSQL schema (tests isolate themselves with one). */
+  readonly schema?: string;
+}
+
+export interface AuthServer {
+  readonly app: Koa;
+  readonly internalApp: Koa;
+  readonly db: Knex;
+  readonly host: ProviderHost;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/** Composition root: config → storage → keys → provider → public and internal apps. */
+export async function createAuthServer(
+  config: AuthConfig,
+  options: AuthServerOptions = {},
+): Promise<AuthServer> {
+  const logger = options.logger ?? createLogger('auth-server', config.logLevel);
+  const metrics = createMetrics('auth-server');
+  const { db, box } = await openAuthStorage(config, options.schema);
+  await ensureKeys(db, box);
+  const host = await createProviderHost({
+    issuer: config.issuer,
+    db,
+    box,
+    cookieKeys: await loadCookieKeys(db, box),
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    logger,
+    counters: providerCounters(metrics),
+  });
+  const serviceOptions = { logger, metrics, readiness: { database: () => pingDatabase(db) } };
+  const app = createService(serviceOptions);
+  app.use(function provider(ctx) {
+    ctx.respond = false;
+    return host.handle(ctx.req, ctx.res);
+  });
+  const timers = startMaintenance(config, db, host, logger);
+  return {
+    app,
+    internalApp: createInternalApp(serviceOptions),
+    db,
+    host,
+    logger,
+    async close() {
+      timers.forEach(clearInterval);
+      await db.destroy();
+    },
+  };
+}
+
+/** Key refresh (rotations reach a running server) and purge of expired rows, off the hot path. */
+function startMaintenance(config: AuthConfig, db: Knex, host: ProviderHost, logger: Logger) {
+  const run = (what: string, task: () => Promise<unknown>) => () => {
+    task().catch((err: unknown) => logger.error({ err }, `${what} failed`));
+  };
+  const refresh = setInterval(run('key refresh', () => host.refresh()), config.keyRefreshSeconds * 1000);
+  const purge = setInterval(
+    run('purge', async () => {
+      const rows = await purgeExpired(db, PURGE_GRACE_MS);
+      const keys = await purgeRetiredKeys(db);
+      if (rows + keys > 0) {
+        logger.info({ rows, keys }, 'purged expired rows and retired keys');
+      }
+    }),
+    config.purgeIntervalSeconds * 1000,
+  );
+  refresh.unref();
+  purge.unref();
+  return [refresh, purge];
+}
+
+export interface RunningAuthServer {
+  readonly url: string;
+  readonly metricsUrl: string;
+  readonly server: AuthServer;
+  stop(): Promise<void>;
+}
+
+/** Starts both listeners; `stop` drains them within the shutdown deadline, then closes storage. */
+export async function startAuthServer(
+  config: AuthConfig,
+  options: AuthServerOptions = {},
+): Promise<RunningAuthServer> {
+  const server = await createAuthServer(config, options);
+  const pub = await listen(server.app.callback(), config.host, config.port);
+  const internal = await listen(server.internalApp.callback(), '127.0.0.1', config.metricsPort);
+  const deadlineMs = config.shutdownTimeoutSeconds * 1000;
+  return {
+    url: pub.url,
+    metricsUrl: internal.url,
+    server,
+    async stop() {
+      await Promise.all([pub.close(deadlineMs), internal.close(deadlineMs)]);
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Knex, Migration } from '../../platform/db/knex.js';
+
+/** The auth server's schema, applied in order at start and by `chirp migrate`. */
+export const authMigrations: readonly Migration[] = [
+  {
+    name: '001_oidc_payloads',
+    async up(db: Knex) {
+      // One table for every oidc-provider model, keyed by (model, id); the indexes serve
+      // revokeByGrantId, findByUid, findByUserCode and the expiry purge.
+      await db.schema.createTable('oidc_payloads', (t) => {
+        t.string('model', 64).notNullable();
+        t.string('id', 255).notNullable();
+        t.text('payload').notNullable();
+        t.string('grant_id', 255).nullable().index();
+        t.string('user_code', 255).nullable().index();
+        t.string('uid', 255).nullable().index();
+        t.bigInteger('expires_at').nullable().index();
+        t.bigInteger('consumed_at').nullable();
+        t.primary(['model', 'id']);
+      });
+    },
+  },
+  {
+    name: '002_signing_keys',
+    async up(db: Knex) {
+      await db.schema.createTable('signing_keys', (t) => {
+        t.string('kid', 128).primary();
+        t.string('purpose', 16).notNullable();
+        t.string('alg', 16).notNullable();
+        t.string('state', 16).notNullable();
+        t.text('private_jwk').notNullable();
+        t.bigInteger('created_at').notNullable();
+        t.bigInteger('retire_after').nullable();
+      });
+      await db.schema.createTable('secrets', (t) => {
+        t.string('name', 64).primary();
+        t.text('value').notNullable();
+        t.bigInteger('created_at').notNullable();
+      });
+    },
+  },
+];

@@ -1,0 +1,106 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Knex } from '../../platform/db/knex.js';
+import type { SecretBox } from '../storage/secret-box.js';
+
+const TABLE = 'oidc_payloads';
+
+interface Row {
+  payload: string;
+  expires_at: number | string | null;
+  consumed_at: number | string | null;
+}
+
+/**
+ * The knex storage of every oidc-provider model in one table keyed by (model, id). Client
+ * secrets are sealed before they are written, so the table holds none in plain text.
+ */
+export function createAdapterFactory(db: Knex, box: SecretBox) {
+  return (model: string): Adapter => new KnexAdapter(db, box, model);
+}
+
+class KnexAdapter implements Adapter {
+  constructor(
+    private readonly db: Knex,
+    private readonly box: SecretBox,
+    private readonly model: string,
+  ) {}
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const row = {
+      model: this.model,
+      id,
+      payload: JSON.stringify(this.sealSecret(id, payload)),
+      grant_id: payload.grantId ?? null,
+      user_code: payload.userCode ?? null,
+      uid: payload.uid ?? null,
+      expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
+    };
+    await this.db(TABLE).insert(row).onConflict(['model', 'id']).merge();
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.first({ model: this.model, id }, id);
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.first({ model: this.model, uid });
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.first({ model: this.model, user_code: userCode });
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.db(TABLE)
+      .where({ model: this.model, id })
+      .update({ consumed_at: Math.floor(Date.now() / 1000) });
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db(TABLE).where({ model: this.model, id }).delete();
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.db(TABLE).where({ grant_id: grantId }).delete();
+  }
+
+  private async first(where: Record<string, string>, id?: string) {
+    const row = (await this.db(TABLE)
+      .select('payload', 'expires_at', 'consumed_at')
+      .where(where)
+      .first()) as Row | undefined;
+    if (!row || (row.expires_at !== null && Number(row.expires_at) <= Date.now())) {
+      return undefined;
+    }
+    const payload = JSON.parse(row.payload) as AdapterPayload;
+    const opened = id === undefined ? payload : this.openSecret(id, payload);
+    return row.consumed_at === null ? opened : { ...opened, consumed: Number(row.consumed_at) };
+  }
+
+  private sealSecret(id: string, payload: AdapterPayload): AdapterPayload {
+    if (this.model !== 'Client' || typeof payload.client_secret !== 'string') {
+      return payload;
+    }
+    const { client_secret: secret, ...rest } = payload;
+    return { ...rest, client_secret_sealed: this.box.seal(secret, `client_secret:${id}`) };
+  }
+
+  private openSecret(id: string, payload: AdapterPayload): AdapterPayload {
+    const sealed = payload['client_secret_sealed'];
+    if (this.model !== 'Client' || typeof sealed !== 'string') {
+      return payload;
+    }
+    const { client_secret_sealed: _, ...rest } = payload;
+    return { ...rest, client_secret: this.box.open(sealed, `client_secret:${id}`) };
+  }
+}
+
+/**
+ * Deletes rows that expired at least `graceMs` ago; the grace covers oidc-provider's clock
+ * tolerance, so a token it would still accept is never deleted under it.
+ */
+export async function purgeExpired(db: Knex, graceMs: number): Promise<number> {
+  return db(TABLE)
+    .where('expires_at', '<', Date.now() - graceMs)
+    .delete();
+}

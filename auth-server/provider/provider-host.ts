@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Provider } from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { Knex } from '../../platform/db/knex.js';
+import type { SecretBox } from '../storage/secret-box.js';
+import { createAdapterFactory } from './adapter.js';
+import { providerConfiguration } from './configuration.js';
+import { currentAccessKid, keySetFingerprint, listKeys, loadSigningKeys } from './keys.js';
+import { observeProvider } from './events.js';
+import type { ProviderCounters } from './events.js';
+
+export interface ProviderHostOptions {
+  readonly issuer: string;
+  readonly db: Knex;
+  readonly box: SecretBox;
+  readonly cookieKeys: readonly string[];
+  readonly accessTokenTtlSeconds: number;
+  readonly logger: Logger;
+  readonly counters: ProviderCounters;
+}
+
+/**
+ * Holds the running oidc-provider and swaps in a new one when the key set changes, because the
+ * library reads its keys once at construction. Grants, sessions and cookie keys live in storage,
+ * so a swap is invisible to clients; requests already inside the old instance finish there.
+ */
+export interface ProviderHost {
+  readonly provider: Provider;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Rebuilds the provider if keys were rotated or retired; true when it did. */
+  refresh(): Promise<boolean>;
+}
+
+export async function createProviderHost(options: ProviderHostOptions): Promise<ProviderHost> {
+  const issuer = new URL(options.issuer);
+  let state = await build(options);
+
+  return {
+    get provider() {
+      return state.provider;
+    },
+    handle(req, res) {
+      pinToIssuer(req, issuer);
+      return state.callback(req, res);
+    },
+    async refresh() {
+      const fingerprint = keySetFingerprint(await listKeys(options.db));
+      if (fingerprint === state.fingerprint) {
+        return false;
+      }
+      state = await build(options);
+      options.logger.info({ keys: state.fingerprint }, 'signing keys changed; provider rebuilt');
+      return true;
+    },
+  };
+}
+
+async function build(options: ProviderHostOptions) {
+  const keys = await listKeys(options.db);
+  const provider = new Provider(
+    options.issuer,
+    providerConfiguration({
+      adapter: createAdapterFactory(options.db, options.box),
+      signingKeys: await loadSigningKeys(options.db, options.box),
+      signingKid: await currentAccessKid(options.db),
+      cookieKeys: options.cookieKeys,
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    }),
+  );
+  // Proxy mode reads the X-Forwarded-* values that pinToIssuer sets from the issuer.
+  provider.proxy = true;
+  observeProvider(provider, options.logger, options.counters);
+  const callback = provider.callback() as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  return { provider, callback, fingerprint: keySetFingerprint(keys) };
+}
+
+/**
+ * Every URL the provider builds derives from the configured issuer, never from what the client
+ * sent in Host or X-Forwarded-*; the peer address is the socket's own.
+ */
+function pinToIssuer(req: IncomingMessage, issuer: URL): void {
+  req.headers['x-forwarded-host'] = issuer.host;
+  req.headers['x-forwarded-proto'] = issuer.protocol.slice(0, -1);
+  req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  delete req.headers['forwarded'];
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/** One configuration value: where it comes from, how it is checked, and what it means. */
+export interface Setting<T> {
+  readonly env: string;
+  readonly schema: z.ZodType<T>;
+  readonly fallback: T;
+  readonly description: string;
+}
+
+/** A named group of settings; `loadConfig` turns it into a typed, frozen object. */
+export type SettingGroup = Readonly<Record<string, Setting<unknown>>>;
+
+export type ConfigOf<G extends SettingGroup> = {
+  readonly [K in keyof G]: G[K] extends Setting<infer T> ? T : never;
+};
+
+function setting<T>(
+  env: string,
+  schema: z.ZodType<T>,
+  fallback: T,
+  description: string,
+): Setting<T> {
+  return { env, schema, fallback, description };
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const host = z.string().min(1);
+const optionalUrl = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+);
+const httpOrigin = z
+  .url({ protocol: /^https?$/ })
+  .refine((u) => new URL(u).pathname === '/' && !u.endsWith('/'), {
+    message: 'must be an origin without a path or trailing slash, e.g. http://localhost:4000',
+  });
+
+/** Settings every component reads. */
+export const commonSettings = {
+  dataDir: setting(
+    'CHIRP_DATA_DIR',
+    z.string().min(1),
+    './data',
+    'Folder for every SQLite file, key and generated certificate.',
+  ),
+  logLevel: setting(
+    'CHIRP_LOG_LEVEL',
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    'info',
+    'Minimum level of the JSON log lines written to stdout.',
+  ),
+  shutdownTimeoutSeconds: setting(
+    'CHIRP_SHUTDOWN_TIMEOUT',
+    seconds(1, 300),
+    10,
+    'Seconds a component waits for in-flight requests on SIGINT/SIGTERM before closing them.',
+  ),
+} as const satisfies SettingGroup;
+
+/** Settings of the authorization server. */
+export const authSettings = {
+  ...commonSettings,
+  issuer: setting(
+    'CHIRP_ISSUER',
+    httpOrigin,
+    'http://localhost:4000',
+    'Issuer identifier; every URL in discovery derives from it, never from the Host header.',
+  ),
+  host: setting('CHIRP_AUTH_HOST', host, '127.0.0.1', 'Address the authorization server listens on.'),
+  port: setting('CHIRP_AUTH_PORT', port, 4000, 'Port of the authorization server (0 picks one).'),
+  metricsPort: setting(
+    'CHIRP_AUTH_METRICS_PORT',
+    port,
+    4001,
+    'Internal port serving /metrics, /healthz and /readyz on 127.0.0.1.',
+  ),
+  databaseUrl: setting(
+    'CHIRP_AUTH_DATABASE_URL',
+    optionalUrl,
+    undefined,
+    'PostgreSQL URL for the auth server; empty means SQLite at $CHIRP_DATA_DIR/auth.sqlite.',
+  ),
+  masterKey: setting(
+    'CHIRP_MASTER_KEY',
+    z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url (43 characters)')
+        .optional(),
+    ),
+    undefined,
+    'Key that encrypts client secrets and private keys at rest; empty means $CHIRP_DATA_DIR/master.key (created 0600).',
+  ),
+  accessTokenTtlSeconds: setting(
+    'CHIRP_ACCESS_TOKEN_TTL',
+    seconds(30, 3600),
+    300,
+    'Lifetime of JWT access tokens in seconds.',
+  ),
+  keyRefreshSeconds: setting(
+    'CHIRP_KEY_REFRESH_INTERVAL',
+    seconds(1, 60),
+    30,
+    'How often a running auth server looks for rotated keys (a rotation reaches it within this).',
+  ),
+  purgeIntervalSeconds: setting(
+    'CHIRP_PURGE_INTERVAL',
+    seconds(10, 86400),
+    600,
+    'How often expired grants, codes and tokens are deleted from storage.',
+  ),
+} as const satisfies SettingGroup;
+
+/** Settings of the launcher (`npm start`). */
+export const launcherSettings = {
+  ...commonSettings,
+  restartMaxSeconds: setting(
+    'CHIRP_RESTART_MAX_BACKOFF',
+    seconds(1, 300),
+    30,
+    'Longest wait before the launcher restarts a component that died (backoff doubles from 0.5 s).',
+  ),
+} as const satisfies SettingGroup;
+
+export type CommonConfig = ConfigOf<typeof commonSettings>;
+export type AuthConfig = ConfigOf<typeof authSettings>;
+export type LauncherConfig = ConfigOf<typeof launcherSettings>;

@@ -1,0 +1,65 @@
+import type { Context, Middleware } from 'koa';
+import { ProblemError, httpStatusOf, isProblemError } from '../errors.js';
+import '../koa-state.js';
+
+const TITLES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+};
+
+/**
+ * The one place errors become responses: RFC 9457 problem+json carrying the request id. Client
+ * errors show their message only when it is safe (`expose`); server errors are logged, not shown.
+ */
+export function problemJson(): Middleware {
+  return async function problemJsonMiddleware(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
+        throw ProblemError.notFound('No route matches this path.');
+      }
+    } catch (e) {
+      render(ctx, toProblem(ctx, e));
+    }
+  };
+}
+
+function toProblem(ctx: Context, e: unknown): ProblemError {
+  if (isProblemError(e)) {
+    return e;
+  }
+  const status = httpStatusOf(e);
+  if (status !== undefined && status < 500) {
+    const expose = (e as { expose?: boolean }).expose === true;
+    return new ProblemError({
+      status,
+      title: TITLES[status] ?? 'Error',
+      detail: expose ? (e as Error).message : undefined,
+    });
+  }
+  ctx.state.log.error({ err: e }, 'unhandled error');
+  return new ProblemError({ status: 500, title: 'Internal Server Error' });
+}
+
+function render(ctx: Context, p: ProblemError): void {
+  if (p.status >= 500) {
+    ctx.state.log.error({ err: p.cause ?? p, status: p.status }, p.title);
+  }
+  ctx.status = p.status;
+  for (const [k, v] of Object.entries(p.headers)) {
+    ctx.set(k, v);
+  }
+  ctx.type = 'application/problem+json';
+  ctx.body = {
+    type: p.type,
+    title: p.title,
+    status: p.status,
+    ...(p.expose && p.detail !== undefined ? { detail: p.detail } : {}),
+    ...p.extensions,
+    requestId: ctx.state.requestId,
+  };
+}

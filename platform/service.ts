@@ -1,0 +1,55 @@
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Logger } from 'pino';
+import type { Metrics } from './observability/metrics.js';
+import { healthRouter } from './observability/health.js';
+import type { ReadinessCheck } from './observability/health.js';
+import { requestId } from './middleware/request-id.js';
+import { accessLog } from './middleware/access-log.js';
+import { problemJson } from './middleware/problem-json.js';
+
+export interface ServiceOptions {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly readiness: Readonly<Record<string, ReadinessCheck>>;
+}
+
+/**
+ * The standard stack every component starts from: request id and trace context, access log,
+ * the problem+json renderer, then /healthz and /readyz. The caller adds its own routers.
+ */
+export function createService(options: ServiceOptions): Koa {
+  const app = new Koa();
+  app.use(requestId(options.logger));
+  app.use(accessLog(options.metrics));
+  app.use(problemJson());
+  const health = healthRouter(options.readiness);
+  app.use(health.routes());
+  app.on('error', (err: unknown) => options.logger.error({ err }, 'error escaped a response'));
+  return app;
+}
+
+/** Mounts routers on an app in order, with 405/501 answers for known paths. */
+export function mountRouters(app: Koa, routers: readonly Router[]): Koa {
+  for (const r of routers) {
+    app.use(r.routes());
+    app.use(r.allowedMethods({ throw: true }));
+  }
+  return app;
+}
+
+/**
+ * The internal app on the metrics port: /metrics for Prometheus plus the health routes, so an
+ * orchestrator can probe a component without going through its public port.
+ */
+export function createInternalApp(options: ServiceOptions): Koa {
+  const app = createService(options);
+  app.use(async (ctx, next) => {
+    if (ctx.method !== 'GET' || ctx.path !== '/metrics') {
+      return next();
+    }
+    ctx.type = options.metrics.registry.contentType;
+    ctx.body = await options.metrics.registry.metrics();
+  });
+  return app;
+}
