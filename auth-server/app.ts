@@ -76,7 +76,10 @@ function startMaintenance(config: AuthConfig, db: Knex, host: ProviderHost, logg
   const run = (what: string, task: () => Promise<unknown>) => () => {
     task().catch((err: unknown) => logger.error({ err }, `${what} failed`));
   };
-  const refresh = setInterval(run('key refresh', () => host.refresh()), config.keyRefreshSeconds * 1000);
+  const refresh = setInterval(
+    run('key refresh', () => host.refresh()),
+    config.keyRefreshSeconds * 1000,
+  );
   const purge = setInterval(
     run('purge', async () => {
       const rows = await purgeExpired(db, PURGE_GRACE_MS);

@@ -68,7 +68,12 @@ export const authSettings = {
     'http://localhost:4000',
     'Issuer identifier; every URL in discovery derives from it, never from the Host header.',
   ),
-  host: setting('CHIRP_AUTH_HOST', host, '127.0.0.1', 'Address the authorization server listens on.'),
+  host: setting(
+    'CHIRP_AUTH_HOST',
+    host,
+    '127.0.0.1',
+    'Address the authorization server listens on.',
+  ),
   port: setting('CHIRP_AUTH_PORT', port, 4000, 'Port of the authorization server (0 picks one).'),
   metricsPort: setting(
     'CHIRP_AUTH_METRICS_PORT',

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { RequestListener, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 
@@ -11,12 +11,13 @@ export interface Listening {
 }
 
 /** Listens on host:port (0 picks a free port) and resolves once the socket is bound. */
-export async function listen(
-  handler: RequestListener,
-  host: string,
-  port: number,
-): Promise<Listening> {
-  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+/** A request handler; Koa's callback returns a promise that settles once it has responded. */
+export type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+export async function listen(handler: Handler, host: string, port: number): Promise<Listening> {
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    void handler(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -44,9 +44,10 @@ export function mountRouters(app: Koa, routers: readonly Router[]): Koa {
  */
 export function createInternalApp(options: ServiceOptions): Koa {
   const app = createService(options);
-  app.use(async (ctx, next) => {
+  app.use(async function metricsRoute(ctx, next) {
     if (ctx.method !== 'GET' || ctx.path !== '/metrics') {
-      return next();
+      await next();
+      return;
     }
     ctx.type = options.metrics.registry.contentType;
     ctx.body = await options.metrics.registry.metrics();

@@ -95,6 +95,12 @@ class KnexAdapter implements Adapter {
   }
 }
 
+/** Every stored payload of a model (the CLI lists clients with it), secrets left sealed. */
+export async function listPayloads(db: Knex, model: string): Promise<AdapterPayload[]> {
+  const rows = (await db(TABLE).select('payload').where({ model }).orderBy('id')) as Row[];
+  return rows.map((r) => JSON.parse(r.payload) as AdapterPayload);
+}
+
 /**
  * Deletes rows that expired at least `graceMs` ago; the grace covers oidc-provider's clock
  * tolerance, so a token it would still accept is never deleted under it.

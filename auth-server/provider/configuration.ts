@@ -12,6 +12,11 @@ export interface ProviderSettings {
   readonly accessTokenTtlSeconds: number;
 }
 
+/** ID tokens live an hour; a retiring ID-token key stays published at least this long. */
+export const ID_TOKEN_TTL_SECONDS = 3600;
+/** oidc-provider's default clock tolerance, which verifiers of our tokens should not exceed. */
+export const CLOCK_TOLERANCE_SECONDS = 15;
+
 /** Client metadata beyond RFC 7591 that Chirp reads. */
 const EXTRA_CLIENT_METADATA = ['resources', 'resource_server'] as const;
 
@@ -23,7 +28,8 @@ export function providerConfiguration(s: ProviderSettings): Configuration {
   return {
     adapter: s.adapter,
     clients: [],
-    jwks: { keys: [...s.signingKeys] } as Configuration['jwks'],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    jwks: { keys: [...s.signingKeys] },
     cookies: {
       keys: [...s.cookieKeys],
       long: { httpOnly: true, sameSite: 'lax', signed: true },
@@ -36,11 +42,14 @@ export function providerConfiguration(s: ProviderSettings): Configuration {
     enabledJWA: {
       clientAuthSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
     },
-    extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: validateExtraMetadata },
+    extraClientMetadata: {
+      properties: [...EXTRA_CLIENT_METADATA],
+      validator: validateExtraMetadata,
+    },
     ttl: {
       AccessToken: s.accessTokenTtlSeconds,
       ClientCredentials: s.accessTokenTtlSeconds,
-      IdToken: 3600,
+      IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: 3600,
       Session: 14 * 24 * 3600,
       Grant: 14 * 24 * 3600,
@@ -94,7 +103,9 @@ function validateExtraMetadata(
   if (key === 'resources') {
     const ok = Array.isArray(value) && value.every((v) => typeof v === 'string' && isResourceId(v));
     if (!ok) {
-      throw new errors.InvalidClientMetadata('resources must be an array of known resource indicators');
+      throw new errors.InvalidClientMetadata(
+        'resources must be an array of known resource indicators',
+      );
     }
   }
   if (key === 'resource_server' && !(typeof value === 'string' && isResourceId(value))) {

@@ -36,7 +36,7 @@ interface KeyRow {
 export async function ensureKeys(db: Knex, box: SecretBox): Promise<void> {
   await db.transaction(async (trx) => {
     for (const purpose of PURPOSES) {
-      const existing = await trx('signing_keys').where({ purpose }).first('kid');
+      const existing = await trx<KeyRow>('signing_keys').where({ purpose }).first('kid');
       if (!existing) {
         await insertKey(trx, box, purpose, 'current');
         await insertKey(trx, box, purpose, 'next');
@@ -77,14 +77,16 @@ export async function listKeys(db: Knex): Promise<KeyInfo[]> {
  * because the provider signs ID tokens with the first key that fits the algorithm.
  */
 export async function loadSigningKeys(db: Knex, box: SecretBox): Promise<JWK[]> {
-  return (await liveRows(db)).map((r) => JSON.parse(box.open(r.private_jwk, `jwk:${r.kid}`)) as JWK);
+  return (await liveRows(db)).map(
+    (r) => JSON.parse(box.open(r.private_jwk, `jwk:${r.kid}`)) as JWK,
+  );
 }
 
 /** The kid that signs access tokens now. */
 export async function currentAccessKid(db: Knex): Promise<string> {
-  const row = (await db('signing_keys')
+  const row = await db<KeyRow>('signing_keys')
     .where({ purpose: 'access', state: 'current' })
-    .first('kid')) as { kid: string } | undefined;
+    .first('kid');
   if (!row) {
     throw new Error('no current access-token signing key: run the auth server once to create one');
   }

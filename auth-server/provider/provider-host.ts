@@ -70,7 +70,10 @@ async function build(options: ProviderHostOptions) {
   // Proxy mode reads the X-Forwarded-* values that pinToIssuer sets from the issuer.
   provider.proxy = true;
   observeProvider(provider, options.logger, options.counters);
-  const callback = provider.callback() as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  const callback = provider.callback() as (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => Promise<void>;
   return { provider, callback, fingerprint: keySetFingerprint(keys) };
 }
 

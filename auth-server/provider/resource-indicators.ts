@@ -12,7 +12,9 @@ export interface ResourcePolicy {
 /** The resources a client may get tokens for: its `resources` metadata, or all when it has none. */
 export function allowedResources(client: Client): readonly ResourceId[] {
   const listed = client['resources'];
-  return Array.isArray(listed) ? listed.filter((r): r is ResourceId => typeof r === 'string' && isResourceId(r)) : resourceIds;
+  return Array.isArray(listed)
+    ? listed.filter((r): r is ResourceId => typeof r === 'string' && isResourceId(r))
+    : resourceIds;
 }
 
 /** The service scopes a client is registered for; a client registered without scopes has none. */
@@ -32,7 +34,9 @@ export function resourceServerInfo(policy: ResourcePolicy) {
     client: Client,
   ): ResourceServer {
     if (!isResourceId(indicator) || !allowedResources(client).includes(indicator)) {
-      throw new errors.InvalidTarget(`resource ${indicator} is unknown or not allowed for this client`);
+      throw new errors.InvalidTarget(
+        `resource ${indicator} is unknown or not allowed for this client`,
+      );
     }
     const registered = registeredScopes(client);
     const granted = resources[indicator].filter((s) => registered.has(s));

@@ -14,6 +14,11 @@ export async function loadCookieKeys(db: Knex, box: SecretBox): Promise<string[]
     .insert({ name: NAME, value: box.seal(JSON.stringify(fresh), NAME), created_at: Date.now() })
     .onConflict('name')
     .ignore();
-  const row = (await db('secrets').where({ name: NAME }).first('value')) as { value: string };
+  const row = await db<{ name: string; value: string }>('secrets')
+    .where({ name: NAME })
+    .first('value');
+  if (!row) {
+    throw new Error('cookie keys vanished from storage');
+  }
   return JSON.parse(box.open(row.value, NAME)) as string[];
 }

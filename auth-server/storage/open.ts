@@ -9,18 +9,17 @@ import type { SecretBox } from './secret-box.js';
 export interface AuthStorage {
   readonly db: Knex;
   readonly box: SecretBox;
+  /** Migrations this open applied. */
+  readonly applied: readonly string[];
 }
 
 /** Opens the auth server's database (migrated) and its secret box; shared by server and CLI. */
-export async function openAuthStorage(
-  config: AuthConfig,
-  schema?: string,
-): Promise<AuthStorage> {
-  const db = await openDatabase({
+export async function openAuthStorage(config: AuthConfig, schema?: string): Promise<AuthStorage> {
+  const { db, applied } = await openDatabase({
     url: config.databaseUrl,
     sqliteFile: join(config.dataDir, 'auth.sqlite'),
     schema,
     migrations: authMigrations,
   });
-  return { db, box: createSecretBox(loadMasterKey(config.masterKey, config.dataDir)) };
+  return { db, applied, box: createSecretBox(loadMasterKey(config.masterKey, config.dataDir)) };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
@@ -20,16 +20,19 @@ export interface DatabaseOptions {
   readonly migrations: readonly Migration[];
 }
 
-/** Opens a component's own database and applies its migrations. */
-export async function openDatabase(options: DatabaseOptions): Promise<Knex> {
-  const db = options.url ? await openPostgres(options.url, options.schema) : openSqlite(options.sqliteFile);
+/** Opens a component's own database and applies its migrations, naming those it applied. */
+export async function openDatabase(
+  options: DatabaseOptions,
+): Promise<{ db: Knex; applied: string[] }> {
+  const db = options.url
+    ? await openPostgres(options.url, options.schema)
+    : openSqlite(options.sqliteFile);
   try {
-    await migrate(db, options.migrations);
+    return { db, applied: await migrate(db, options.migrations) };
   } catch (e) {
     await db.destroy();
     throw e;
   }
-  return db;
 }
 
 /** Applies pending migrations; returns the names applied. */
@@ -38,7 +41,8 @@ export async function migrate(db: Knex, migrations: readonly Migration[]): Promi
     migrationSource: {
       getMigrations: () => Promise.resolve([...migrations]),
       getMigrationName: (m: Migration) => m.name,
-      getMigration: (m: Migration) => Promise.resolve({ up: m.up, down: () => Promise.resolve() }),
+      getMigration: (m: Migration) =>
+        Promise.resolve({ up: (db: Knex) => m.up(db), down: () => Promise.resolve() }),
     },
   })) as [number, string[]];
   return result[1];
@@ -46,6 +50,8 @@ export async function migrate(db: Knex, migrations: readonly Migration[]): Promi
 
 function openSqlite(file: string): Knex {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // Created owner-only before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+  closeSync(openSync(file, 'a', 0o600));
   return knexFactory({
     client: 'better-sqlite3',
     connection: { filename: file },

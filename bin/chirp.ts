@@ -1,0 +1,155 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { isConfigError, loadConfig } from '../config/index.js';
+import { openAdmin } from '../auth-server/admin/context.js';
+import type { AdminContext } from '../auth-server/admin/context.js';
+import {
+  clientsCreate,
+  clientsDelete,
+  clientsList,
+  clientsShow,
+} from '../auth-server/admin/clients.js';
+import { keysList, keysRotate } from '../auth-server/admin/keys.js';
+import { isAdminError } from '../auth-server/admin/errors.js';
+import { migrateAuth } from '../auth-server/admin/migrate.js';
+
+const USAGE = `usage: chirp <command> [options] [--json]
+
+  clients create --name N [--grant G]... [--scope "S S"] [--resource R]...
+                 [--auth-method M] [--redirect-uri U]... [--jwks-file F] [--serves R]
+  clients list | clients show ID | clients delete ID
+  keys list | keys rotate
+  migrate
+
+Reads the same configuration as the servers (CHIRP_DATA_DIR, CHIRP_CONFIG, ...).`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  name: { type: 'string' },
+  grant: { type: 'string', multiple: true },
+  scope: { type: 'string' },
+  resource: { type: 'string', multiple: true },
+  'auth-method': { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'jwks-file': { type: 'string' },
+  serves: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
+type Command = (ctx: AdminContext, args: readonly string[], v: Values) => Promise<object>;
+
+class UsageError extends Error {}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  'clients create': (ctx, _args, v) =>
+    clientsCreate(ctx, {
+      name: required(v.name, '--name'),
+      grants: v.grant,
+      scope: v.scope,
+      resources: v.resource,
+      authMethod: v['auth-method'],
+      redirectUris: v['redirect-uri'],
+      jwksFile: v['jwks-file'],
+      serves: v.serves,
+    }),
+  'clients list': async (ctx) => ({ clients: await clientsList(ctx) }),
+  'clients show': (ctx, args) => clientsShow(ctx, required(args[0], 'client id')),
+  'clients delete': (ctx, args) => clientsDelete(ctx, required(args[0], 'client id')),
+  'keys list': async (ctx) => ({ keys: await keysList(ctx) }),
+  'keys rotate': async (ctx) => ({ keys: await keysRotate(ctx) }),
+  migrate: (ctx) => migrateAuth(ctx),
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+  });
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const [name, args] = findCommand(positionals);
+  const ctx = await openAdmin(loadConfig('auth'));
+  try {
+    print(await COMMANDS[name]!(ctx, args, values), values.json === true);
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+function findCommand(positionals: readonly string[]): [string, string[]] {
+  const two = positionals.slice(0, 2).join(' ');
+  if (two in COMMANDS) {
+    return [two, positionals.slice(2)];
+  }
+  if (positionals[0] !== undefined && positionals[0] in COMMANDS) {
+    return [positionals[0], positionals.slice(1)];
+  }
+  throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+}
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') {
+    throw new UsageError(`missing ${what}`);
+  }
+  return value;
+}
+
+function print(result: object, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  process.stdout.write(`${human(result, '')}\n`);
+}
+
+function human(value: unknown, indent: string): string {
+  if (Array.isArray(value)) {
+    return value.length === 0
+      ? `${indent}(none)`
+      : value
+          .map((v) =>
+            typeof v === 'object' ? `${human(v, `${indent}  `)}\n` : `${indent}- ${String(v)}`,
+          )
+          .join('\n');
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .map(([k, v]) =>
+        typeof v === 'object' &&
+        v !== null &&
+        !(Array.isArray(v) && v.every((x) => typeof x !== 'object'))
+          ? `${indent}${k}:\n${human(v, `${indent}  `)}`
+          : `${indent}${k}: ${Array.isArray(v) ? v.join(' ') : String(v)}`,
+      )
+      .join('\n');
+  }
+  return `${indent}${String(value)}`;
+}
+
+// oidc-provider prints notices with console.info; stdout is reserved for the command's answer.
+// eslint-disable-next-line no-console
+console.info = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (isConfigError(e)) {
+      e.problems.forEach((p) => process.stderr.write(`config error: ${p}\n`));
+      process.exit(2);
+    }
+    const usage =
+      e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`chirp: ${(e as Error).message}\n`);
+    if (usage) {
+      process.stderr.write(`${USAGE}\n`);
+    }
+    process.exit(usage ? 2 : isAdminError(e) ? 1 : 1);
+  },
+);
