@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AdapterPayload, ClientMetadata } from 'oidc-provider';
+import type { ClientMetadata } from 'oidc-provider';
 import { isResourceId, resourceOfScope } from '../../config/resources.js';
 import type { ResourceId } from '../../config/resources.js';
 import { createAdapterFactory, listPayloads } from '../provider/adapter.js';
