@@ -29,11 +29,11 @@ export function createService(options: ServiceOptions): Koa {
   return app;
 }
 
-/** Mounts routers on an app in order, with 405/501 answers for known paths. */
+/** Mounts routers on an app in order, with 405 (and its Allow header) or 501 for known paths. */
 export function mountRouters(app: Koa, routers: readonly Router[]): Koa {
   for (const r of routers) {
     app.use(r.routes());
-    app.use(r.allowedMethods({ throw: true }));
+    app.use(r.allowedMethods());
   }
   return app;
 }

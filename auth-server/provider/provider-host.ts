@@ -7,6 +7,7 @@ import { createAdapterFactory } from './adapter.js';
 import { providerConfiguration } from './configuration.js';
 import { currentAccessKid, keySetFingerprint, listKeys, loadSigningKeys } from './keys.js';
 import { observeProvider } from './events.js';
+import { jwtIntrospectionIsInactive } from './introspection-jwt.js';
 import type { ProviderCounters } from './events.js';
 
 export interface ProviderHostOptions {
@@ -69,6 +70,7 @@ async function build(options: ProviderHostOptions) {
   );
   // Proxy mode reads the X-Forwarded-* values that pinToIssuer sets from the issuer.
   provider.proxy = true;
+  provider.use(jwtIntrospectionIsInactive);
   observeProvider(provider, options.logger, options.counters);
   const callback = provider.callback() as (
     req: IncomingMessage,

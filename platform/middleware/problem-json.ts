@@ -19,13 +19,25 @@ export function problemJson(): Middleware {
   return async function problemJsonMiddleware(ctx, next) {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
-        throw ProblemError.notFound('No route matches this path.');
+      if (
+        ctx.status >= 400 &&
+        (ctx.body === undefined || ctx.body === null) &&
+        ctx.respond !== false
+      ) {
+        throw emptyErrorResponse(ctx.status);
       }
     } catch (e) {
       render(ctx, toProblem(ctx, e));
     }
   };
+}
+
+/** An error status set without a body (no route matched, a 405 from the router) gets one. */
+function emptyErrorResponse(status: number): ProblemError {
+  if (status === 404) {
+    return ProblemError.notFound('No route matches this path.');
+  }
+  return new ProblemError({ status, title: TITLES[status] ?? 'Error' });
 }
 
 function toProblem(ctx: Context, e: unknown): ProblemError {
@@ -34,11 +46,13 @@ function toProblem(ctx: Context, e: unknown): ProblemError {
   }
   const status = httpStatusOf(e);
   if (status !== undefined && status < 500) {
-    const expose = (e as { expose?: boolean }).expose === true;
+    const { expose, headers } = e as { expose?: boolean; headers?: Record<string, string> };
     return new ProblemError({
       status,
       title: TITLES[status] ?? 'Error',
-      detail: expose ? (e as Error).message : undefined,
+      detail: expose === true ? (e as Error).message : undefined,
+      // Koa's HTTP errors carry headers the status requires, such as Allow on a 405.
+      headers: typeof headers === 'object' ? headers : undefined,
     });
   }
   ctx.state.log.error({ err: e }, 'unhandled error');
