@@ -41,7 +41,8 @@ function resolveGroup<G extends SettingGroup>(group: G, source: Source): ConfigO
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(group)) {
     const raw = source[s.env];
-    if (raw === undefined) {
+    // An empty variable means unset, as in most shells' `VAR= command`; z.coerce would read 0.
+    if (raw === undefined || raw === '') {
       out[key] = s.fallback;
       continue;
     }
