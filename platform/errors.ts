@@ -16,6 +16,8 @@ export class ProblemError extends Error {
     headers?: Record<string, string>;
     extensions?: Record<string, unknown>;
     cause?: unknown;
+    /** Whether `detail` may reach the client; by default only for 4xx. */
+    expose?: boolean;
   }) {
     super(init.detail ?? init.title, { cause: init.cause });
     this.name = 'ProblemError';
@@ -23,7 +25,7 @@ export class ProblemError extends Error {
     this.title = init.title;
     this.detail = init.detail;
     this.type = init.type ?? 'about:blank';
-    this.expose = init.status < 500;
+    this.expose = init.expose ?? init.status < 500;
     this.headers = init.headers ?? {};
     this.extensions = init.extensions ?? {};
   }
@@ -54,6 +56,7 @@ export class ProblemError extends Error {
       status: 503,
       title: 'Service Unavailable',
       detail,
+      expose: true,
       headers: { 'Retry-After': String(retryAfterSeconds) },
     });
   }

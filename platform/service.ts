@@ -9,6 +9,8 @@ import { accessLog } from './middleware/access-log.js';
 import { problemJson } from './middleware/problem-json.js';
 
 export interface ServiceOptions {
+  /** Whether /readyz says why a check fails (internal port only). */
+  readonly readinessDetail?: boolean;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly readiness: Readonly<Record<string, ReadinessCheck>>;
@@ -23,7 +25,7 @@ export function createService(options: ServiceOptions): Koa {
   app.use(requestId(options.logger));
   app.use(accessLog(options.metrics));
   app.use(problemJson());
-  const health = healthRouter(options.readiness);
+  const health = healthRouter(options.readiness, undefined, options.readinessDetail ?? false);
   app.use(health.routes());
   app.on('error', (err: unknown) => options.logger.error({ err }, 'error escaped a response'));
   return app;
@@ -43,7 +45,7 @@ export function mountRouters(app: Koa, routers: readonly Router[]): Koa {
  * orchestrator can probe a component without going through its public port.
  */
 export function createInternalApp(options: ServiceOptions): Koa {
-  const app = createService(options);
+  const app = createService({ ...options, readinessDetail: true });
   app.use(async function metricsRoute(ctx, next) {
     if (ctx.method !== 'GET' || ctx.path !== '/metrics') {
       await next();

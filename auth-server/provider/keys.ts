@@ -35,6 +35,7 @@ interface KeyRow {
 /** Creates a current and a next key for every purpose that has none (first start). */
 export async function ensureKeys(db: Knex, box: SecretBox): Promise<void> {
   await db.transaction(async (trx) => {
+    await lockKeys(trx);
     for (const purpose of PURPOSES) {
       const existing = await trx<KeyRow>('signing_keys').where({ purpose }).first('kid');
       if (!existing) {
@@ -56,6 +57,7 @@ export async function rotateKeys(
 ): Promise<KeyInfo[]> {
   await ensureKeys(db, box);
   await db.transaction(async (trx) => {
+    await lockKeys(trx);
     for (const purpose of PURPOSES) {
       await trx('signing_keys')
         .where({ purpose, state: 'current' })
@@ -149,4 +151,14 @@ function toInfo(r: KeyRow): KeyInfo {
     createdAt: new Date(Number(r.created_at)).toISOString(),
     retireAfter: r.retire_after === null ? null : new Date(Number(r.retire_after)).toISOString(),
   };
+}
+
+/**
+ * Serialises key writers: two instances starting at once (or two rotations) would otherwise both
+ * see no keys and both insert. SQLite already serialises writers per database file.
+ */
+async function lockKeys(trx: Knex.Transaction): Promise<void> {
+  if ((trx.client as Knex.Client).config.client === 'pg') {
+    await trx.raw('lock table signing_keys in share row exclusive mode');
+  }
 }

@@ -9,6 +9,9 @@ const TITLES: Readonly<Record<number, string>> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
 
 /**
@@ -27,7 +30,7 @@ export function problemJson(): Middleware {
         throw emptyErrorResponse(ctx.status);
       }
     } catch (e) {
-      render(ctx, toProblem(ctx, e));
+      render(ctx, toProblem(e));
     }
   };
 }
@@ -40,12 +43,15 @@ function emptyErrorResponse(status: number): ProblemError {
   return new ProblemError({ status, title: TITLES[status] ?? 'Error' });
 }
 
-function toProblem(ctx: Context, e: unknown): ProblemError {
+function toProblem(e: unknown): ProblemError {
   if (isProblemError(e)) {
     return e;
   }
   const status = httpStatusOf(e);
-  if (status !== undefined && status < 500) {
+  if (status !== undefined && status >= 500) {
+    return new ProblemError({ status, title: TITLES[status] ?? 'Server Error', cause: e });
+  }
+  if (status !== undefined) {
     const { expose, headers } = e as { expose?: boolean; headers?: Record<string, string> };
     return new ProblemError({
       status,
@@ -55,8 +61,7 @@ function toProblem(ctx: Context, e: unknown): ProblemError {
       headers: typeof headers === 'object' ? headers : undefined,
     });
   }
-  ctx.state.log.error({ err: e }, 'unhandled error');
-  return new ProblemError({ status: 500, title: 'Internal Server Error' });
+  return new ProblemError({ status: 500, title: 'Internal Server Error', cause: e });
 }
 
 function render(ctx: Context, p: ProblemError): void {

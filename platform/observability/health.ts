@@ -3,8 +3,15 @@ import Router from '@koa/router';
 /** A readiness check: resolves when the dependency answers, rejects otherwise. */
 export type ReadinessCheck = () => Promise<void>;
 
-/** /healthz answers while the process runs; /readyz runs every check with a deadline. */
-export function healthRouter(checks: Readonly<Record<string, ReadinessCheck>>, timeoutMs = 2000) {
+/**
+ * /healthz answers while the process runs; /readyz runs every check with a deadline. Only the
+ * internal port (`detail`) says why a check fails: the reasons name hosts and ports.
+ */
+export function healthRouter(
+  checks: Readonly<Record<string, ReadinessCheck>>,
+  timeoutMs = 2000,
+  detail = true,
+) {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -13,6 +20,11 @@ export function healthRouter(checks: Readonly<Record<string, ReadinessCheck>>, t
   router.get('/readyz', async (ctx) => {
     const results = await runChecks(checks, timeoutMs);
     const ready = Object.values(results).every((r) => r === 'ok');
+    if (!detail) {
+      for (const name of Object.keys(results)) {
+        results[name] = results[name] === 'ok' ? 'ok' : 'failing';
+      }
+    }
     ctx.set('Cache-Control', 'no-store');
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not ready', checks: results };
