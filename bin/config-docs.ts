@@ -1,0 +1,3 @@
+import { settingsMarkdown } from '../config/docs.js';
+
+process.stdout.write(`${settingsMarkdown()}\n`);
