@@ -48,6 +48,7 @@ export async function createAuthServer(
     box,
     cookieKeys: await loadCookieKeys(db, box),
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    cacheClients: true,
     logger,
     counters: providerCounters(metrics),
   });

@@ -2,7 +2,7 @@ import Koa from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from 'pino';
 import type { Metrics } from './observability/metrics.js';
-import { healthRouter } from './observability/health.js';
+import { healthRoutes } from './observability/health.js';
 import type { ReadinessCheck } from './observability/health.js';
 import { requestId } from './middleware/request-id.js';
 import { accessLog } from './middleware/access-log.js';
@@ -23,10 +23,9 @@ export interface ServiceOptions {
 export function createService(options: ServiceOptions): Koa {
   const app = new Koa();
   app.use(requestId(options.logger));
-  app.use(accessLog(options.metrics));
+  app.use(accessLog(options.metrics, options.logger));
   app.use(problemJson());
-  const health = healthRouter(options.readiness, undefined, options.readinessDetail ?? false);
-  app.use(health.routes());
+  app.use(healthRoutes(options.readiness, undefined, options.readinessDetail ?? false));
   app.on('error', (err: unknown) => options.logger.error({ err }, 'error escaped a response'));
   return app;
 }

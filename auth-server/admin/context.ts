@@ -25,6 +25,8 @@ export async function openAdmin(config: AuthConfig, schema?: string): Promise<Ad
     box: storage.box,
     cookieKeys: await loadCookieKeys(storage.db, storage.box),
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    // The CLI must see what is stored, never a cached copy.
+    cacheClients: false,
     logger: pino({ level: 'silent' }),
     counters: providerCounters(createMetrics('cli')),
   });

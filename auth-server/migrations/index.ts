@@ -39,4 +39,15 @@ export const authMigrations: readonly Migration[] = [
       });
     },
   },
+  {
+    name: '003_change_counters',
+    async up(db: Knex) {
+      // Bumped on every client write, so every instance can drop its cached clients cheaply.
+      await db.schema.createTable('change_counters', (t) => {
+        t.string('name', 64).primary();
+        t.bigInteger('value').notNullable();
+      });
+      await db('change_counters').insert({ name: 'clients', value: 0 });
+    },
+  },
 ];

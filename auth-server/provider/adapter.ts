@@ -1,8 +1,10 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Knex } from '../../platform/db/knex.js';
 import type { SecretBox } from '../storage/secret-box.js';
+import { cachingClients } from './client-cache.js';
 
 const TABLE = 'oidc_payloads';
+const COUNTERS = 'change_counters';
 
 interface Row {
   payload: string;
@@ -14,8 +16,21 @@ interface Row {
  * The knex storage of every oidc-provider model in one table keyed by (model, id). Client
  * secrets are sealed before they are written, so the table holds none in plain text.
  */
-export function createAdapterFactory(db: Knex, box: SecretBox) {
-  return (model: string): Adapter => new KnexAdapter(db, box, model);
+export function createAdapterFactory(db: Knex, box: SecretBox, cacheClients = false) {
+  return (model: string): Adapter => {
+    const adapter = new KnexAdapter(db, box, model);
+    return model === 'Client' && cacheClients
+      ? cachingClients(adapter, () => clientsVersion(db))
+      : adapter;
+  };
+}
+
+/** The counter every client write bumps; instances compare it to drop cached clients. */
+export async function clientsVersion(db: Knex): Promise<number> {
+  const row = await db<{ name: string; value: number | string }>(COUNTERS)
+    .where({ name: 'clients' })
+    .first('value');
+  return Number(row?.value ?? 0);
 }
 
 class KnexAdapter implements Adapter {
@@ -36,6 +51,7 @@ class KnexAdapter implements Adapter {
       expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
     };
     await this.db(TABLE).insert(row).onConflict(['model', 'id']).merge();
+    await this.clientsChanged();
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -58,6 +74,13 @@ class KnexAdapter implements Adapter {
 
   async destroy(id: string): Promise<void> {
     await this.db(TABLE).where({ model: this.model, id }).delete();
+    await this.clientsChanged();
+  }
+
+  private async clientsChanged(): Promise<void> {
+    if (this.model === 'Client') {
+      await this.db(COUNTERS).where({ name: 'clients' }).increment('value', 1);
+    }
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

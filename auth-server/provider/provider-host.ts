@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Provider } from 'oidc-provider';
+import type { Adapter } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { Knex } from '../../platform/db/knex.js';
 import type { SecretBox } from '../storage/secret-box.js';
@@ -16,6 +17,8 @@ export interface ProviderHostOptions {
   readonly box: SecretBox;
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtlSeconds: number;
+  /** Serve clients from memory until storage says they changed (see client-cache.ts). */
+  readonly cacheClients: boolean;
   readonly logger: Logger;
   readonly counters: ProviderCounters;
 }
@@ -34,7 +37,9 @@ export interface ProviderHost {
 
 export async function createProviderHost(options: ProviderHostOptions): Promise<ProviderHost> {
   const issuer = new URL(options.issuer);
-  let state = await build(options);
+  // One adapter factory for every rebuilt provider, so the client cache survives a rotation.
+  const adapter = createAdapterFactory(options.db, options.box, options.cacheClients);
+  let state = await build(options, adapter);
 
   return {
     get provider() {
@@ -49,19 +54,19 @@ export async function createProviderHost(options: ProviderHostOptions): Promise<
       if (fingerprint === state.fingerprint) {
         return false;
       }
-      state = await build(options);
+      state = await build(options, adapter);
       options.logger.info({ keys: state.fingerprint }, 'signing keys changed; provider rebuilt');
       return true;
     },
   };
 }
 
-async function build(options: ProviderHostOptions) {
+async function build(options: ProviderHostOptions, adapter: (model: string) => Adapter) {
   const keys = await listKeys(options.db);
   const provider = new Provider(
     options.issuer,
     providerConfiguration({
-      adapter: createAdapterFactory(options.db, options.box),
+      adapter,
       signingKeys: await loadSigningKeys(options.db, options.box),
       signingKid: await currentAccessKid(options.db),
       cookieKeys: options.cookieKeys,

@@ -1,9 +1,10 @@
 import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
 import '../koa-state.js';
 
 /** One JSON log line and one histogram sample per request, after the response is decided. */
-export function accessLog(metrics: Metrics): Middleware {
+export function accessLog(metrics: Metrics, logger: Logger): Middleware {
   return async function accessLogMiddleware(ctx, next) {
     const start = process.hrtime.bigint();
     try {
@@ -14,10 +15,12 @@ export function accessLog(metrics: Metrics): Middleware {
       const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
       const route = typeof ctx._matchedRoute === 'string' ? ctx._matchedRoute : 'unmatched';
       metrics.httpDuration.observe({ method: ctx.method, route, status: String(status) }, seconds);
-      ctx.state.log.info(
-        { method: ctx.method, path: ctx.path, status, ms: Math.round(seconds * 1e4) / 10 },
-        'request',
-      );
+      if (logger.isLevelEnabled('info')) {
+        ctx.state.log.info(
+          { method: ctx.method, path: ctx.path, status, ms: Math.round(seconds * 1e4) / 10 },
+          'request',
+        );
+      }
     }
   };
 }

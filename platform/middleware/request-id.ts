@@ -19,11 +19,13 @@ export function requestIdOf(header: string | undefined): string {
  */
 export function traceparentOf(header: string | undefined): string {
   const m = header === undefined ? null : TRACEPARENT.exec(header);
-  const span = randomBytes(8).toString('hex');
+  // One call for both ids: this runs on every request.
+  const ids = randomBytes(24).toString('hex');
+  const span = ids.slice(32);
   if (m && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) {
     return `00-${m[1]}-${span}-${m[3]}`;
   }
-  return `00-${randomBytes(16).toString('hex')}-${span}-01`;
+  return `00-${ids.slice(0, 32)}-${span}-01`;
 }
 
 /** Sets request id and traceparent on state, echoes X-Request-Id, and binds a child logger. */
@@ -33,7 +35,12 @@ export function requestId(logger: Logger): Middleware {
     const traceparent = traceparentOf(ctx.get('traceparent') || undefined);
     ctx.state.requestId = id;
     ctx.state.traceparent = traceparent;
-    ctx.state.log = logger.child({ requestId: id, traceId: traceparent.slice(3, 35) });
+    // The child logger is built on first use: most requests at level warn never log.
+    let log: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (log ??= logger.child({ requestId: id, traceId: traceparent.slice(3, 35) })),
+      configurable: true,
+    });
     ctx.set('X-Request-Id', id);
     await next();
   };

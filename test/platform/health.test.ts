@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import sinon from 'sinon';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { healthRouter } from '../../platform/observability/health.js';
+import { healthRoutes } from '../../platform/observability/health.js';
 import type { ReadinessCheck } from '../../platform/observability/health.js';
 import { createMetrics } from '../../platform/observability/metrics.js';
 import { createInternalApp, createService } from '../../platform/service.js';
@@ -116,7 +116,7 @@ describe('health endpoints', function () {
         const first = hangingCheck();
         const second = hangingCheck();
         const app = new Koa();
-        app.use(healthRouter({ first: first.check, second: second.check }, 50).routes());
+        app.use(healthRoutes({ first: first.check, second: second.check }, 50));
         const { response } = await startReadyz(app, [first, second]);
 
         await clock.tickAsync(50);
