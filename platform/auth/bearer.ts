@@ -1,0 +1,109 @@
+import { X509Certificate } from 'node:crypto';
+import { TLSSocket } from 'node:tls';
+import type { Context, Middleware } from 'koa';
+import type { AccessClaims, AccessTokenVerifier } from './verify-access-token.js';
+import { bearerErrors } from './bearer-errors.js';
+import '../koa-state.js';
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+declare module 'koa' {
+  interface DefaultState {
+    /** Set by `bearer()`: the verified caller. */
+    auth?: AccessClaims;
+  }
+}
+
+/**
+ * Requires a valid access token for this service in the Authorization header (RFC 6750 2.1).
+ * A token in the query string or a form body is refused: those leak into logs and caches.
+ */
+export function bearer(verifier: AccessTokenVerifier): Middleware {
+  return async function bearerMiddleware(ctx, next) {
+    refuseOtherTransports(ctx);
+    const header = ctx.get('Authorization');
+    if (header === '') {
+      throw bearerErrors.missing();
+    }
+    const token = BEARER.exec(header)?.[1];
+    if (token === undefined) {
+      throw bearerErrors.invalidToken();
+    }
+    let claims: AccessClaims;
+    try {
+      claims = await verifier.verify(token);
+    } catch (e) {
+      ctx.state.log.debug({ reason: (e as Error).message }, 'bearer token refused');
+      throw bearerErrors.invalidToken();
+    }
+    if (
+      claims.certificateThumbprint !== undefined &&
+      claims.certificateThumbprint !== peerThumbprint(ctx)
+    ) {
+      throw bearerErrors.invalidToken();
+    }
+    ctx.state.auth = claims;
+    await next();
+  };
+}
+
+/** Requires a scope of the verified token (after `bearer`). */
+export function requireScope(scope: string): Middleware {
+  return async function requireScopeMiddleware(ctx, next) {
+    if (!caller(ctx).scopes.has(scope)) {
+      throw bearerErrors.insufficientScope(scope);
+    }
+    await next();
+  };
+}
+
+/** Refuses client_credentials tokens on routes that act for a user (after `bearer`). */
+export function userTokenOnly(): Middleware {
+  return async function userTokenOnlyMiddleware(ctx, next) {
+    const auth = caller(ctx);
+    if (!auth.isUser) {
+      const scope = [...auth.scopes].join(' ');
+      throw bearerErrors.insufficientScope(scope, 'This request needs a token issued for a user.');
+    }
+    await next();
+  };
+}
+
+/** The verified caller; only on routes behind `bearer()`. */
+export function caller(ctx: Context): AccessClaims {
+  const auth = ctx.state.auth;
+  if (auth === undefined) {
+    throw new Error('caller() on a route without bearer()');
+  }
+  return auth;
+}
+
+function refuseOtherTransports(ctx: Context): void {
+  if (ctx.query['access_token'] !== undefined) {
+    throw bearerErrors.invalidRequest(
+      'Send the access token in the Authorization header, not the query string.',
+    );
+  }
+  if (
+    typeof ctx.is('application/x-www-form-urlencoded') === 'string' &&
+    ctx.get('Authorization') === ''
+  ) {
+    throw bearerErrors.invalidRequest(
+      'Send the access token in the Authorization header, not the body.',
+    );
+  }
+}
+
+/** SHA-256 thumbprint (RFC 8705) of the client certificate on a mutual-TLS connection. */
+function peerThumbprint(ctx: Context): string | undefined {
+  const socket = ctx.req.socket;
+  if (!(socket instanceof TLSSocket)) {
+    return undefined;
+  }
+  const raw = socket.getPeerCertificate().raw as Buffer | undefined;
+  return raw
+    ? Buffer.from(new X509Certificate(raw).fingerprint256.replace(/:/g, ''), 'hex').toString(
+        'base64url',
+      )
+    : undefined;
+}
