@@ -1,7 +1,8 @@
 import type Koa from 'koa';
 import type { AuthConfig } from '../config/index.js';
 import { createInternalApp, createService } from '../platform/service.js';
-import { listen } from '../platform/lifecycle.js';
+import { startComponent } from '../platform/component.js';
+import type { ComponentApps, RunningComponent } from '../platform/component.js';
 import { pingDatabase } from '../platform/db/knex.js';
 import type { Knex } from '../platform/db/knex.js';
 import { createLogger } from '../platform/observability/logger.js';
@@ -24,7 +25,7 @@ export interface AuthServerOptions {
   readonly schema?: string;
 }
 
-export interface AuthServer {
+export interface AuthServer extends ComponentApps {
   readonly app: Koa;
   readonly internalApp: Koa;
   readonly db: Knex;
@@ -96,29 +97,12 @@ function startMaintenance(config: AuthConfig, db: Knex, host: ProviderHost, logg
   return [refresh, purge];
 }
 
-export interface RunningAuthServer {
-  readonly url: string;
-  readonly metricsUrl: string;
-  readonly server: AuthServer;
-  stop(): Promise<void>;
-}
+export type RunningAuthServer = RunningComponent<AuthServer>;
 
 /** Starts both listeners; `stop` drains them within the shutdown deadline, then closes storage. */
 export async function startAuthServer(
   config: AuthConfig,
   options: AuthServerOptions = {},
 ): Promise<RunningAuthServer> {
-  const server = await createAuthServer(config, options);
-  const pub = await listen(server.app.callback(), config.host, config.port);
-  const internal = await listen(server.internalApp.callback(), '127.0.0.1', config.metricsPort);
-  const deadlineMs = config.shutdownTimeoutSeconds * 1000;
-  return {
-    url: pub.url,
-    metricsUrl: internal.url,
-    server,
-    async stop() {
-      await Promise.all([pub.close(deadlineMs), internal.close(deadlineMs)]);
-      await server.close();
-    },
-  };
+  return startComponent(await createAuthServer(config, options), config);
 }

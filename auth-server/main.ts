@@ -7,8 +7,8 @@ const config = configOrExit(() => loadConfig('auth'));
 // (oidc-provider warns about the runtime as soon as it loads).
 const { startAuthServer } = await import('./app.js');
 const running = await startAuthServer(config);
-running.server.logger.info(
+running.apps.logger.info(
   { url: running.url, issuer: config.issuer, metrics: running.metricsUrl },
   'auth-server listening',
 );
-stopOnSignals(running, running.server.logger, config.shutdownTimeoutSeconds * 1000);
+stopOnSignals(running, running.apps.logger, config.shutdownTimeoutSeconds * 1000);

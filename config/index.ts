@@ -1,11 +1,39 @@
 import { readFileSync } from 'node:fs';
-import { authSettings, launcherSettings } from './settings.js';
+import {
+  authSettings,
+  feedsSettings,
+  launcherSettings,
+  tweetsSettings,
+  usersSettings,
+} from './settings.js';
 import type { ConfigOf, SettingGroup } from './settings.js';
 
-export type { AuthConfig, CommonConfig, LauncherConfig, ConfigOf, Setting } from './settings.js';
-export { authSettings, launcherSettings, commonSettings } from './settings.js';
+export type {
+  AuthConfig,
+  CommonConfig,
+  LauncherConfig,
+  UsersConfig,
+  TweetsConfig,
+  FeedsConfig,
+  ConfigOf,
+  Setting,
+} from './settings.js';
+export {
+  authSettings,
+  launcherSettings,
+  commonSettings,
+  usersSettings,
+  tweetsSettings,
+  feedsSettings,
+} from './settings.js';
 
-const groups = { auth: authSettings, launcher: launcherSettings } as const;
+const groups = {
+  auth: authSettings,
+  launcher: launcherSettings,
+  users: usersSettings,
+  tweets: tweetsSettings,
+  feeds: feedsSettings,
+} as const;
 type Component = keyof typeof groups;
 
 /** Every problem found in the configuration, one line each, naming the variable. */

@@ -25,6 +25,7 @@ function setting<T>(
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
+
 const seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const host = z.string().min(1);
 const optionalUrl = z.preprocess(
@@ -119,6 +120,90 @@ export const authSettings = {
   ),
 } as const satisfies SettingGroup;
 
+const issuerSetting = authSettings.issuer;
+
+/** Settings every resource service has, under its own prefix (CHIRP_USERS_PORT, ...). */
+function resourceServiceSettings(
+  prefix: string,
+  name: string,
+  defaultPort: number,
+  defaultMetricsPort: number,
+) {
+  return {
+    ...commonSettings,
+    issuer: issuerSetting,
+    host: setting(`${prefix}_HOST`, host, '127.0.0.1', `Address the ${name} service listens on.`),
+    port: setting(
+      `${prefix}_PORT`,
+      port,
+      defaultPort,
+      `Port of the ${name} service (0 picks one).`,
+    ),
+    metricsPort: setting(
+      `${prefix}_METRICS_PORT`,
+      port,
+      defaultMetricsPort,
+      `Internal port of the ${name} service for /metrics, /healthz and /readyz on 127.0.0.1.`,
+    ),
+    databaseUrl: setting(
+      `${prefix}_DATABASE_URL`,
+      optionalUrl,
+      undefined,
+      `PostgreSQL URL of the ${name} service; empty means SQLite at $CHIRP_DATA_DIR/${name}.sqlite.`,
+    ),
+  } as const;
+}
+
+const serviceUrl = (env: string, fallback: string, what: string) =>
+  setting(env, z.url({ protocol: /^https?$/ }), fallback, `Base URL of the ${what} service.`);
+const clientCredential = (env: string, what: string) =>
+  setting(
+    env,
+    z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
+    undefined,
+    `${what} (npm start creates and passes one).`,
+  );
+
+/** Settings of the users service. */
+export const usersSettings = {
+  ...resourceServiceSettings('CHIRP_USERS', 'users', 4101, 4111),
+} as const satisfies SettingGroup;
+
+/** Settings of the tweets service. */
+export const tweetsSettings = {
+  ...resourceServiceSettings('CHIRP_TWEETS', 'tweets', 4102, 4112),
+  workerId: setting(
+    'CHIRP_TWEETS_WORKER_ID',
+    z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().int().min(0).max(1023).optional(),
+    ),
+    undefined,
+    'Worker id (0-1023) in tweet ids, unique per instance; unset picks a random one at start.',
+  ),
+} as const satisfies SettingGroup;
+
+/** Settings of the feeds service. */
+export const feedsSettings = {
+  ...resourceServiceSettings('CHIRP_FEEDS', 'feeds', 4103, 4113),
+  usersUrl: serviceUrl('CHIRP_USERS_URL', 'http://127.0.0.1:4101', 'users'),
+  tweetsUrl: serviceUrl('CHIRP_TWEETS_URL', 'http://127.0.0.1:4102', 'tweets'),
+  clientId: clientCredential(
+    'CHIRP_FEEDS_CLIENT_ID',
+    'Client id feeds uses to call users and tweets',
+  ),
+  clientSecret: clientCredential(
+    'CHIRP_FEEDS_CLIENT_SECRET',
+    'Client secret feeds uses to call users and tweets',
+  ),
+  timeBudgetMs: setting(
+    'CHIRP_FEEDS_TIME_BUDGET_MS',
+    z.coerce.number().int().min(100).max(10_000),
+    900,
+    'Milliseconds feeds may spend on its dependencies before answering degraded or 503.',
+  ),
+} as const satisfies SettingGroup;
+
 /** Settings of the launcher (`npm start`). */
 export const launcherSettings = {
   ...commonSettings,
@@ -133,3 +218,6 @@ export const launcherSettings = {
 export type CommonConfig = ConfigOf<typeof commonSettings>;
 export type AuthConfig = ConfigOf<typeof authSettings>;
 export type LauncherConfig = ConfigOf<typeof launcherSettings>;
+export type UsersConfig = ConfigOf<typeof usersSettings>;
+export type TweetsConfig = ConfigOf<typeof tweetsSettings>;
+export type FeedsConfig = ConfigOf<typeof feedsSettings>;

@@ -28,7 +28,7 @@ describe('introspection and revocation policy', function () {
 
   /** A stored (opaque) access token of `owner` for the tweets audience, as later grants make. */
   async function storedToken(): Promise<string> {
-    const { provider } = server.running.server.host;
+    const { provider } = server.running.apps.host;
     const client = await provider.Client.find(owner.client_id);
     const token = new provider.ClientCredentials({ client: client!, scope: 'tweets:read' });
     token.resourceServer = new provider.ResourceServer('urn:chirp:tweets', {
