@@ -10,8 +10,8 @@ import {
   clientsShow,
 } from '../auth-server/admin/clients.js';
 import { keysList, keysRotate } from '../auth-server/admin/keys.js';
-import { isAdminError } from '../auth-server/admin/errors.js';
 import { migrateAuth } from '../auth-server/admin/migrate.js';
+import { createUserAdmin, migrateUsers } from '../resource-services/users/admin.js';
 
 const USAGE = `usage: chirp <command> [options] [--json]
 
@@ -19,6 +19,7 @@ const USAGE = `usage: chirp <command> [options] [--json]
                  [--auth-method M] [--redirect-uri U]... [--jwks-file F] [--serves R]
   clients list | clients show ID | clients delete ID
   keys list | keys rotate
+  users create --handle H --password P [--display-name D]
   migrate
 
 Reads the same configuration as the servers (CHIRP_DATA_DIR, CHIRP_CONFIG, ...).`;
@@ -34,6 +35,9 @@ const OPTIONS = {
   'redirect-uri': { type: 'string', multiple: true },
   'jwks-file': { type: 'string' },
   serves: { type: 'string' },
+  handle: { type: 'string' },
+  password: { type: 'string' },
+  'display-name': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 type Values = ReturnType<
@@ -60,7 +64,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'clients delete': (ctx, args) => clientsDelete(ctx, required(args[0], 'client id')),
   'keys list': async (ctx) => ({ keys: await keysList(ctx) }),
   'keys rotate': async (ctx) => ({ keys: await keysRotate(ctx) }),
-  migrate: (ctx) => migrateAuth(ctx),
+  'users create': (_ctx, _args, v) =>
+    createUserAdmin(loadConfig('users'), {
+      handle: required(v.handle, '--handle'),
+      password: required(v.password, '--password'),
+      displayName: v['display-name'],
+    }),
+  migrate: async (ctx) => {
+    const users = loadConfig('users');
+    return { ...(await migrateAuth(ctx)), users: (await migrateUsers(users)).applied };
+  },
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -150,6 +163,6 @@ main(process.argv.slice(2)).then(
     if (usage) {
       process.stderr.write(`${USAGE}\n`);
     }
-    process.exit(usage ? 2 : isAdminError(e) ? 1 : 1);
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -122,4 +122,42 @@ describe('chirp CLI', function () {
     expect(r.code).to.equal(2);
     expect(r.stderr).to.include('CHIRP_ACCESS_TOKEN_TTL');
   });
+
+  it('creates a user in the users database, refusing a taken handle in any case', async function () {
+    const user = json(
+      await chirp(
+        'users',
+        'create',
+        '--handle',
+        'Alice_1',
+        '--password',
+        'correct horse battery',
+        '--json',
+      ),
+    );
+    expect(user['handle']).to.equal('Alice_1');
+    expect(user['id']).to.be.a('string');
+    const again = await chirp(
+      'users',
+      'create',
+      '--handle',
+      'alice_1',
+      '--password',
+      'another password',
+      '--json',
+    );
+    expect(again.code).to.equal(1);
+    expect(again.stdout).to.equal('');
+    const bad = await chirp(
+      'users',
+      'create',
+      '--handle',
+      'no spaces',
+      '--password',
+      'secret password',
+    );
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.include('handle');
+    expect(bad.stderr).not.to.include('secret password');
+  });
 });
