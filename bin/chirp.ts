@@ -12,6 +12,7 @@ import {
 import { keysList, keysRotate } from '../auth-server/admin/keys.js';
 import { migrateAuth } from '../auth-server/admin/migrate.js';
 import { createUserAdmin, migrateUsers } from '../resource-services/users/admin.js';
+import { migrateTweets } from '../resource-services/tweets/admin.js';
 
 const USAGE = `usage: chirp <command> [options] [--json]
 
@@ -72,7 +73,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     }),
   migrate: async (ctx) => {
     const users = loadConfig('users');
-    return { ...(await migrateAuth(ctx)), users: (await migrateUsers(users)).applied };
+    return {
+      ...(await migrateAuth(ctx)),
+      users: (await migrateUsers(users)).applied,
+      tweets: (await migrateTweets(loadConfig('tweets'))).applied,
+    };
   },
 };
 
