@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+import { createDependencyPolicy } from '../../../platform/http/policies.js';
+import type { DependencyPolicyOptions } from '../../../platform/http/policies.js';
+import { DependencyError, createResilientClient } from '../../../platform/http/resilient-client.js';
+import type {
+  ResilientClient,
+  ResilientResponse,
+} from '../../../platform/http/resilient-client.js';
+import type { TokenSource } from '../../../platform/http/token-source.js';
+import type { Logger } from '../../../platform/observability/logger.js';
+import type { Metrics } from '../../../platform/observability/metrics.js';
+
+/** What every outbound call of one incoming request carries. */
+export interface CallContext {
+  /** The incoming request's id, sent on as X-Request-Id. */
+  readonly requestId: string;
+  /** The incoming request's trace context, sent on as traceparent. */
+  readonly traceparent: string;
+  /** Epoch ms by which the incoming request must be answered: no attempt runs past it. */
+  readonly deadline: number;
+  /** Aborts every call of the request once its time budget is spent. */
+  readonly signal: AbortSignal;
+}
+
+/** How a dependency client is built at start-up. */
+export interface DependencyClientOptions {
+  /** The dependency's base URL. */
+  readonly baseUrl: string;
+  /** Client-credentials tokens, shared by every client of the service. */
+  readonly tokens: TokenSource;
+  readonly logger: Logger;
+  /** The registry the policy exports its breaker state and failures to. */
+  readonly metrics: Metrics;
+  /** Overrides of the client's policy defaults (tests shorten the breaker's half-open delay). */
+  readonly policy?: Readonly<DependencyPolicyOptions>;
+}
+
+/** Who a client is and what it asks the authorization server for. */
+export interface DependencyIdentity {
+  readonly name: string;
+  readonly resource: string;
+  readonly scope: string;
+  /** The client's policy before `DependencyClientOptions.policy` overrides. */
+  readonly policy: Readonly<DependencyPolicyOptions>;
+}
+
+/** Builds the dependency's policy (once, so its breaker sees every call) and its client. */
+export function dependencyClient(
+  identity: DependencyIdentity,
+  options: DependencyClientOptions,
+): ResilientClient {
+  const policy = createDependencyPolicy(
+    identity.name,
+    { ...identity.policy, ...options.policy },
+    { logger: options.logger, metrics: options.metrics },
+  );
+  return createResilientClient({
+    name: identity.name,
+    baseUrl: () => options.baseUrl,
+    policy,
+    tokens: { source: options.tokens, resource: identity.resource, scope: identity.scope },
+    logger: options.logger,
+  });
+}
+
+/** The request fields that carry the call context. */
+export function contextFields(call: CallContext) {
+  return {
+    requestId: call.requestId,
+    traceparent: call.traceparent,
+    deadline: call.deadline,
+    signal: call.signal,
+  };
+}
+
+/**
+ * The body of a 200 answer read with `schema`. Any other status, or a body without the fields
+ * we read, is a `bad-response`: the dependency answered, but with nothing a timeline can use.
+ */
+export function answerOf<S extends z.ZodType>(
+  dependency: string,
+  res: ResilientResponse<unknown>,
+  schema: S,
+): z.output<S> {
+  if (res.status !== 200) {
+    throw unexpectedAnswer(dependency, res);
+  }
+  const parsed = schema.safeParse(res.data);
+  if (!parsed.success) {
+    throw new DependencyError({
+      dependency,
+      kind: 'bad-response',
+      status: res.status,
+      message: `${dependency}: answer does not have the documented shape`,
+    });
+  }
+  return parsed.data;
+}
+
+/** An answer whose status we never expect (a 4xx for a request we built ourselves). */
+export function unexpectedAnswer(
+  dependency: string,
+  res: ResilientResponse<unknown>,
+): DependencyError {
+  return new DependencyError({
+    dependency,
+    kind: 'bad-response',
+    status: res.status,
+    message: `${dependency}: unexpected answer ${res.status}`,
+  });
+}
