@@ -1,37 +1,35 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
-import type { AuthConfig } from '../config/index.js';
 import { configOrExit } from '../platform/run.js';
 import { Supervised } from './launcher/supervisor.js';
 import type { ComponentSpec } from './launcher/supervisor.js';
-import { ensureDemoClient } from './launcher/demo-client.js';
-import type { DemoClient } from './launcher/demo-client.js';
+import { ensureClients } from './launcher/clients.js';
+import type { ClientCredentials } from './launcher/clients.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 const launcher = configOrExit(() => loadConfig('launcher'));
 const auth = configOrExit(() => loadConfig('auth'));
+const users = configOrExit(() => loadConfig('users'));
+const tweets = configOrExit(() => loadConfig('tweets'));
+const feeds = configOrExit(() => loadConfig('feeds'));
 
-const components: readonly ComponentSpec[] = [
-  {
-    name: 'auth-server',
-    entry: 'auth-server/main.ts',
-    readyUrl: `http://127.0.0.1:${auth.metricsPort}/readyz`,
-  },
-];
+const readyUrl = (metricsPort: number) => `http://127.0.0.1:${metricsPort}/readyz`;
+const running: Supervised[] = [];
 
-const running = components.map(
-  (spec) =>
-    new Supervised(spec, {
-      cwd: root,
-      env: process.env,
-      maxBackoffMs: launcher.restartMaxSeconds * 1000,
-      stopDeadlineMs: launcher.shutdownTimeoutSeconds * 1000,
-      out,
-    }),
-);
+function supervise(spec: ComponentSpec): Supervised {
+  const s = new Supervised(spec, {
+    cwd: root,
+    env: process.env,
+    maxBackoffMs: launcher.restartMaxSeconds * 1000,
+    stopDeadlineMs: launcher.shutdownTimeoutSeconds * 1000,
+    out,
+  });
+  running.push(s);
+  return s;
+}
 
 let stopping = false;
 async function stopAll(code: number): Promise<never> {
@@ -48,30 +46,75 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/** The auth server first (every service trusts its keys), then the services that depend on it. */
+async function startAll(): Promise<ClientCredentials> {
+  await supervise({
+    name: 'auth-server',
+    entry: 'auth-server/main.ts',
+    readyUrl: readyUrl(auth.metricsPort),
+  }).start();
+  const clients = await ensureClients(auth, [
+    {
+      key: 'demo',
+      name: 'demo service client (development only)',
+      scope: 'users:read tweets:read feeds:read',
+    },
+    {
+      key: 'feeds',
+      name: 'feeds service (calls users and tweets)',
+      scope: 'users:read tweets:read',
+    },
+  ]);
+  await Promise.all([
+    supervise({
+      name: 'users',
+      entry: 'resource-services/users/main.ts',
+      readyUrl: readyUrl(users.metricsPort),
+    }).start(),
+    supervise({
+      name: 'tweets',
+      entry: 'resource-services/tweets/main.ts',
+      readyUrl: readyUrl(tweets.metricsPort),
+    }).start(),
+  ]);
+  await supervise({
+    name: 'feeds',
+    entry: 'resource-services/feeds/main.ts',
+    readyUrl: readyUrl(feeds.metricsPort),
+    env: {
+      CHIRP_FEEDS_CLIENT_ID: clients['feeds']!.client_id,
+      CHIRP_FEEDS_CLIENT_SECRET: clients['feeds']!.client_secret,
+    },
+  }).start();
+  return clients['demo']!;
+}
+
 try {
-  for (const r of running) {
-    await r.start();
-  }
-  printReady(auth, await ensureDemoClient(auth));
+  printReady(await startAll());
 } catch (e) {
   out(`[launcher] start failed: ${(e as Error).message}`);
   await stopAll(1);
 }
 
-function printReady(config: AuthConfig, demo: DemoClient): void {
+function printReady(demo: ClientCredentials): void {
+  const svc = (name: string, c: { host: string; port: number; metricsPort: number }) =>
+    `  ${name.padEnd(21)} http://${c.host}:${c.port}   metrics: http://127.0.0.1:${c.metricsPort}/metrics`;
   out(`
 Chirp is running (Ctrl-C stops every component).
 
-  authorization server  ${config.issuer}   discovery: ${config.issuer}/.well-known/openid-configuration
-                        metrics: http://127.0.0.1:${config.metricsPort}/metrics
+  authorization server  ${auth.issuer}   discovery: ${auth.issuer}/.well-known/openid-configuration
+                        metrics: http://127.0.0.1:${auth.metricsPort}/metrics
+${svc('users service', users)}
+${svc('tweets service', tweets)}
+${svc('feeds service', feeds)}
 
-Demo service client (development only; saved in ${config.dataDir}/demo-client.json):
+Demo service client (development only; saved in ${auth.dataDir}/launcher-clients.json):
   client_id      ${demo.client_id}
   client_secret  ${demo.client_secret}
 
 Get a token for the tweets API:
   curl -s -u '${demo.client_id}:${demo.client_secret}' \\
     -d grant_type=client_credentials -d resource=urn:chirp:tweets -d scope=tweets:read \\
-    ${config.issuer}/token
+    ${auth.issuer}/token
 `);
 }

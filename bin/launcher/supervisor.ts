@@ -8,6 +8,8 @@ export interface ComponentSpec {
   readonly entry: string;
   /** URL that answers 200 once the component serves traffic. */
   readonly readyUrl: string;
+  /** Variables this component gets on top of the launcher's environment. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface SupervisorOptions {
@@ -63,7 +65,7 @@ export class Supervised {
     const startedAt = Date.now();
     const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
       cwd: this.options.cwd,
-      env: this.options.env,
+      env: { ...this.options.env, ...this.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
