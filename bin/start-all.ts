@@ -6,6 +6,7 @@ import { Supervised } from './launcher/supervisor.js';
 import type { ComponentSpec } from './launcher/supervisor.js';
 import { ensureClients } from './launcher/clients.js';
 import type { ClientCredentials } from './launcher/clients.js';
+import { DEMO_PASSWORD, ensureDemoData } from './launcher/demo-data.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -16,6 +17,7 @@ const users = configOrExit(() => loadConfig('users'));
 const tweets = configOrExit(() => loadConfig('tweets'));
 const feeds = configOrExit(() => loadConfig('feeds'));
 
+const withDemoData = process.argv.slice(2).includes('--demo');
 const readyUrl = (metricsPort: number) => `http://127.0.0.1:${metricsPort}/readyz`;
 const running: Supervised[] = [];
 
@@ -90,7 +92,12 @@ async function startAll(): Promise<ClientCredentials> {
 }
 
 try {
-  printReady(await startAll());
+  const demo = await startAll();
+  printReady(demo);
+  if (withDemoData) {
+    const { created, ids } = await ensureDemoData(users, tweets);
+    printDemoData(demo, created, ids);
+  }
 } catch (e) {
   out(`[launcher] start failed: ${(e as Error).message}`);
   await stopAll(1);
@@ -116,5 +123,21 @@ Get a token for the tweets API:
   curl -s -u '${demo.client_id}:${demo.client_secret}' \\
     -d grant_type=client_credentials -d resource=urn:chirp:tweets -d scope=tweets:read \\
     ${auth.issuer}/token
+`);
+}
+
+function printDemoData(
+  demo: ClientCredentials,
+  created: boolean,
+  ids: Record<string, string>,
+): void {
+  out(`Demo data (development only) ${created ? 'created' : 'already there'}: users alice, bob and carol
+(password "${DEMO_PASSWORD}"); alice follows bob and carol, each has tweets.
+
+See bob's tweets through the tweets API with a service token:
+  TOKEN=$(curl -s -u '${demo.client_id}:${demo.client_secret}' \\
+    -d grant_type=client_credentials -d resource=urn:chirp:tweets -d scope=tweets:read \\
+    ${auth.issuer}/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
+  curl -s -H "Authorization: Bearer $TOKEN" 'http://${tweets.host}:${tweets.port}/tweets?author=${ids['bob'] ?? ''}'
 `);
 }

@@ -42,6 +42,41 @@ export async function createUserAdmin(
   }
 }
 
+/**
+ * Makes `followerId` follow each of `followeeIds` through the same use case as
+ * PUT /me/following/{id} (the demo data of `npm start -- --demo`).
+ */
+export async function followAdmin(
+  config: UsersConfig,
+  followerId: string,
+  followeeIds: readonly string[],
+  options: UsersAdminOptions = {},
+): Promise<void> {
+  const { repo } = await openUsersRepository(config, options.schema);
+  try {
+    const users = createUsers(repo);
+    for (const followee of followeeIds) {
+      await users.follow(followerId, followee);
+    }
+  } finally {
+    await repo.close();
+  }
+}
+
+/** The id of the account with this handle (any case), or undefined. */
+export async function findUserIdAdmin(
+  config: UsersConfig,
+  handle: string,
+  options: UsersAdminOptions = {},
+): Promise<string | undefined> {
+  const { repo } = await openUsersRepository(config, options.schema);
+  try {
+    return (await repo.findByHandle(handle))?.id;
+  } finally {
+    await repo.close();
+  }
+}
+
 /** `chirp migrate`: applies the users service's pending migrations and names them. */
 export async function migrateUsers(
   config: UsersConfig,
