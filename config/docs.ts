@@ -1,4 +1,11 @@
-import { authSettings, commonSettings, launcherSettings } from './settings.js';
+import {
+  authSettings,
+  commonSettings,
+  feedsSettings,
+  launcherSettings,
+  tweetsSettings,
+  usersSettings,
+} from './settings.js';
 import type { SettingGroup } from './settings.js';
 
 /** The configuration reference as Markdown tables, one per component (`npm run config:docs`). */
@@ -6,6 +13,9 @@ export function settingsMarkdown(): string {
   const groups: ReadonlyArray<[string, SettingGroup]> = [
     ['Every component', commonSettings],
     ['Authorization server', without(authSettings, commonSettings)],
+    ['Users service', without(usersSettings, { ...commonSettings, issuer: authSettings.issuer })],
+    ['Tweets service', without(tweetsSettings, { ...commonSettings, issuer: authSettings.issuer })],
+    ['Feeds service', without(feedsSettings, { ...commonSettings, issuer: authSettings.issuer })],
     ['Launcher (`npm start`)', without(launcherSettings, commonSettings)],
   ];
   return groups.map(([title, group]) => `#### ${title}\n\n${table(group)}`).join('\n\n');
