@@ -4,6 +4,7 @@
  * Usage: node --import tsx bench/load.ts '<LoadSpec as JSON>'
  */
 import autocannon from 'autocannon';
+import { watchCores } from './core-watch.js';
 import { cpusAllowed, watchCore } from './support.js';
 import type { CoreUse } from './support.js';
 
@@ -17,6 +18,15 @@ export interface LoadSpec {
   /** The server's pid and core, to account for CPU use during the measured run. */
   readonly serverPid: number;
   readonly serverCpu: number;
+  // Optional, for the services suite (bench/services.ts); the token suite sets none of them.
+  /** Default POST; a GET is sent without `body`. */
+  readonly method?: 'GET' | 'POST';
+  /** autocannon's overallRate (requests/s over all connections); no coordinated-omission fix. */
+  readonly overallRate?: number;
+  /** More processes on `serverCpu` whose CPU time counts as the server's (users, tweets, feeds). */
+  readonly moreServerPids?: readonly number[];
+  /** Also report how many requests each run sent (to account for requests in flight at stop). */
+  readonly reportSent?: boolean;
 }
 
 export interface RunFigures {
@@ -43,18 +53,31 @@ export interface LoadReport {
   readonly measured: RunFigures;
   /** Use of the server's core during the measured run; undefined where /proc is absent. */
   readonly serverCore: CoreUse | undefined;
+  /** Requests sent by each run, with `reportSent` only. */
+  readonly sent?: { readonly warmup: number; readonly measured: number };
+  /** With `moreServerPids`: each server process's share of its core, serverPid first. */
+  readonly serverCoreEach?: readonly number[];
 }
+
+/** Requests sent by the last run (for LoadReport.sent). */
+let lastSent = 0;
 
 async function run(spec: LoadSpec, seconds: number, title: string): Promise<RunFigures> {
   const result = await autocannon({
     title,
     url: spec.url,
-    method: 'POST',
+    method: spec.method ?? 'POST',
     headers: { ...spec.headers },
-    body: spec.body,
+    ...(spec.method === 'GET' ? {} : { body: spec.body }),
     connections: spec.connections,
     duration: seconds,
+    // autocannon's rate limit sends each connection's share at the start of every second; its
+    // coordinated-omission correction assumes a 1 ms interval then, which only distorts.
+    ...(spec.overallRate === undefined
+      ? {}
+      : { overallRate: spec.overallRate, ignoreCoordinatedOmission: true }),
   });
+  lastSent = result.requests.sent;
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = stat.count ?? 0;
@@ -83,8 +106,26 @@ if (raw === undefined) {
 }
 const spec = JSON.parse(raw) as LoadSpec;
 const warmup = await run(spec, spec.warmupSeconds, 'warm-up');
-const watch = watchCore(spec.serverCpu, spec.serverPid);
+const warmupSent = lastSent;
+// One server process (the token suite), or several sharing the core (the services suite).
+const watchOne =
+  spec.moreServerPids === undefined ? watchCore(spec.serverCpu, spec.serverPid) : undefined;
+const watchAll =
+  spec.moreServerPids === undefined
+    ? undefined
+    : watchCores(spec.serverCpu, [spec.serverPid, ...spec.moreServerPids]);
 const measured = await run(spec, spec.durationSeconds, 'measured');
-const serverCore = watch();
-const report: LoadReport = { cpusAllowed: cpusAllowed('self'), warmup, measured, serverCore };
+const all = watchAll?.();
+const serverCore: CoreUse | undefined =
+  watchOne !== undefined
+    ? watchOne()
+    : all && { processPercent: all.processPercent, otherPercent: all.otherPercent };
+const report: LoadReport = {
+  cpusAllowed: cpusAllowed('self'),
+  warmup,
+  measured,
+  serverCore,
+  ...(spec.reportSent === true ? { sent: { warmup: warmupSent, measured: lastSent } } : {}),
+  ...(all === undefined ? {} : { serverCoreEach: all.perProcessPercent }),
+};
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -7,12 +7,18 @@
  * BENCH_CONNECTIONS (32), BENCH_TARGETS ("real,minimal"), BENCH_CPU_PROF_DIR (run the servers
  * with --cpu-prof into this folder; figures are then marked as profiled, not valid),
  * BENCH_ENFORCE=1 (exit 1 when a target is missed).
+ *
+ * BENCH_SUITES ("tokens,services") chooses the suites: `tokens` is the token endpoint above;
+ * `services` is bench/services.ts (GET /tweets/{id}, POST /tweets, GET /feeds/home), which uses
+ * this file's child tracking, clean-up and load runner through `servicesHarness` at the end.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadReport, LoadSpec, RunFigures } from './load.js';
+import { runServicesSuite } from './services.js';
+import type { Harness } from './services.js';
 import { checkSample } from './sample.js';
 import type { SampleCheck, TokenRequest } from './sample.js';
 import {
@@ -478,14 +484,71 @@ async function abort(signal: NodeJS.Signals): Promise<void> {
 process.once('SIGINT', (s) => void abort(s));
 process.once('SIGTERM', (s) => void abort(s));
 
-try {
-  process.exitCode = await main();
-} catch (e) {
-  if (aborting) {
-    await new Promise(() => {}); // abort() is cleaning up and exits
+// --- BENCH_SUITES: the token suite above (`main`), then the services suite (bench/services.ts).
+
+const SUITES = ['tokens', 'services'] as const;
+type SuiteName = (typeof SUITES)[number];
+
+function readSuites(): SuiteName[] {
+  const names = (process.env['BENCH_SUITES'] ?? 'tokens,services')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const n of names) {
+    if (!(SUITES as readonly string[]).includes(n)) {
+      throw new Error(`BENCH_SUITES: unknown suite ${n} (use ${SUITES.join(', ')})`);
+    }
   }
-  process.stderr.write(
-    `bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-  );
-  process.exitCode = 1;
+  return SUITES.filter((s) => names.includes(s));
 }
+
+/** What the services suite borrows from this file: tracked children, clean-up, the load child. */
+const servicesHarness: Harness = {
+  root: ROOT,
+  outputDir: OUTPUT_DIR,
+  serverCpu: SERVER_CPU,
+  loadCpu: LOAD_CPU,
+  start,
+  stop,
+  runLoad,
+  childEnv,
+  async withTmp<T>(use: (tmp: string) => Promise<T>): Promise<T> {
+    const tmp = await mkdtemp(join(tmpdir(), 'chirp-bench-services-'));
+    tmpDir = tmp;
+    try {
+      return await use(tmp);
+    } finally {
+      await Promise.all([...running].map((c) => stopChild(c)));
+      await rm(tmp, { recursive: true, force: true });
+    }
+  },
+};
+
+/** Runs one suite; a suite that throws is reported and the next one still runs. */
+async function runSuite(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (e) {
+    if (aborting) {
+      await new Promise(() => {}); // abort() is cleaning up and exits
+    }
+    process.stderr.write(
+      `bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    return 1;
+  }
+}
+
+let exitCode = 0;
+try {
+  for (const suite of readSuites()) {
+    const code = await runSuite(
+      suite === 'tokens' ? main : () => runServicesSuite(servicesHarness),
+    );
+    exitCode = Math.max(exitCode, code);
+  }
+} catch (e) {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  exitCode = 1;
+}
+process.exitCode = exitCode;
