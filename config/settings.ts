@@ -196,6 +196,18 @@ export const feedsSettings = {
     'CHIRP_FEEDS_CLIENT_SECRET',
     'Client secret feeds uses to call users and tweets',
   ),
+  followingCacheMs: setting(
+    'CHIRP_FEEDS_FOLLOWING_CACHE_MS',
+    z.coerce.number().int().min(0).max(300_000),
+    5000,
+    'Milliseconds feeds reuses whom a user follows; a new follow shows in the home timeline within this (0 disables).',
+  ),
+  authorCacheMs: setting(
+    'CHIRP_FEEDS_AUTHOR_CACHE_MS',
+    z.coerce.number().int().min(0).max(3_600_000),
+    60_000,
+    "Milliseconds feeds reuses an author's handle and display name (0 disables).",
+  ),
   timeBudgetMs: setting(
     'CHIRP_FEEDS_TIME_BUDGET_MS',
     z.coerce.number().int().min(100).max(10_000),

@@ -20,6 +20,7 @@ import { buildOpenApi } from './openapi.js';
 import { openFeedsRepository } from './repository.js';
 import { feedsRouter } from './routes.js';
 import { createTimeline } from './timeline.js';
+import { memoizedUsers } from './users-memo.js';
 
 /** The resource indicator (token audience) of this service. */
 export const FEEDS_RESOURCE: ResourceId = 'urn:chirp:feeds';
@@ -63,11 +64,10 @@ export async function createFeedsService(
   const metrics = createMetrics('feeds');
   const repo = await openFeedsRepository(config, deps.schema);
   const clientOptions = { tokens, logger, metrics };
-  const users = createUsersClient({
-    ...clientOptions,
-    baseUrl: config.usersUrl,
-    policy: deps.policies?.users,
-  });
+  const users = memoizedUsers(
+    createUsersClient({ ...clientOptions, baseUrl: config.usersUrl, policy: deps.policies?.users }),
+    { followingMs: config.followingCacheMs, authorsMs: config.authorCacheMs },
+  );
   const tweets = createTweetsClient({
     ...clientOptions,
     baseUrl: config.tweetsUrl,

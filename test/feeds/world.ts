@@ -168,6 +168,9 @@ async function startWorld(kind: DatabaseKind, options: WorldOptions): Promise<St
     CHIRP_USERS_URL: routed.users,
     CHIRP_TWEETS_URL: routed.tweets,
     CHIRP_FEEDS_DATABASE_URL: pgUrl,
+    // The composition tests expect every change at once; users-memo.test.ts covers the memo.
+    CHIRP_FEEDS_FOLLOWING_CACHE_MS: '0',
+    CHIRP_FEEDS_AUTHOR_CACHE_MS: '0',
     ...options.feedsEnv?.(),
   });
   const log = memoryLogger();
