@@ -37,17 +37,6 @@ export const TweetId = z.string().regex(/^[0-9]{19}$/, 'must be a tweet id');
 /** Where the next page starts: the id of the last tweet of the previous one. */
 export const FeedPosition = z.strictObject({ before: TweetId });
 
-/** An RFC 9457 problem as platform/middleware/problem-json.ts renders it. */
-export const ProblemJson = z.looseObject({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int().min(400).max(599),
-  detail: z.string().optional(),
-  requestId: z.string(),
-  errors: z.array(z.strictObject({ field: z.string(), message: z.string() })).optional(),
-  scope: z.string().optional(),
-});
-
 /** Per-route input, as validate() takes it. */
 export const routeInput = {
   home: { query: z.object({ limit: limitQuery, cursor: cursorQueryOf(FeedPosition) }) },

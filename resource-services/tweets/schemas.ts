@@ -88,17 +88,6 @@ export const TweetPageSchema = z.object({
 /** The internal timeline answer. */
 export const TimelineSchema = z.object({ items: z.array(TweetSchema) });
 
-/** An RFC 9457 problem as platform/middleware/problem-json.ts renders it. */
-export const ProblemSchema = z.looseObject({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int().min(400).max(599),
-  detail: z.string().optional(),
-  requestId: z.string(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  scope: z.string().optional(),
-});
-
 // With the u flag a surrogate pair is one code point, so this matches only unpaired halves.
 const LONE_SURROGATE = /\p{Surrogate}/u;
 

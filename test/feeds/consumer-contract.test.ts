@@ -3,8 +3,8 @@ import request from 'supertest';
 import { z } from 'zod';
 import { TimelineAnswer } from '../../resource-services/feeds/clients/tweets.js';
 import { BatchAnswer, FollowingIdsAnswer } from '../../resource-services/feeds/clients/users.js';
-import { openApiCheck } from './openapi-check.js';
-import type { JsonSchema, OpenApiCheck } from './openapi-check.js';
+import { openApiContract } from '../helpers/openapi.js';
+import type { JsonSchema, OpenApiContract } from '../helpers/openapi.js';
 import { startRecordingProxy } from './recording-proxy.js';
 import type { RecordedExchange, RecordingProxy } from './recording-proxy.js';
 import { pageOf, useWorld } from './world.js';
@@ -12,7 +12,7 @@ import { pageOf, useWorld } from './world.js';
 /** What each dependency's document and recorded traffic are. */
 interface Provider {
   proxy?: RecordingProxy;
-  document?: OpenApiCheck;
+  document?: OpenApiContract;
 }
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -38,7 +38,7 @@ describe('feeds as a consumer of the users and tweets APIs', function () {
       ['tweets', world.tweetsUrl],
     ] as const) {
       const res = await request(url).get('/openapi.json');
-      providers[name].document = openApiCheck(res.body, name);
+      providers[name].document = openApiContract(res.body, name);
     }
     await driveEveryCall();
   });
@@ -156,7 +156,7 @@ describe('feeds as a consumer of the users and tweets APIs', function () {
  * when feeds requires it), with the same JSON type, all the way down.
  */
 function expectDeclares(
-  document: OpenApiCheck,
+  document: OpenApiContract,
   provider: JsonSchema,
   consumer: JsonSchema,
   at: string,

@@ -10,6 +10,8 @@ import { FEEDS_RESOURCE, createFeedsService } from '../../resource-services/feed
 import type { FeedsDeps, FeedsService } from '../../resource-services/feeds/app.js';
 import { startTweetsService } from '../../resource-services/tweets/app.js';
 import { startUsersService } from '../../resource-services/users/app.js';
+import { openApiContract } from '../helpers/openapi.js';
+import type { OpenApiContract } from '../helpers/openapi.js';
 import {
   POSTGRES_SKIP_REASON,
   dropSchema,
@@ -20,8 +22,6 @@ import type { DatabaseKind } from '../helpers/postgres.js';
 import { createTempDir } from '../helpers/temp-dir.js';
 import { createTestIssuer } from '../helpers/tokens.js';
 import type { TestIssuer } from '../helpers/tokens.js';
-import { openApiCheck } from './openapi-check.js';
-import type { OpenApiCheck } from './openapi-check.js';
 import { memoryLogger, mintingTokenSource } from './support.js';
 import type { MintingTokenSource, TestTweet, TestUser } from './support.js';
 
@@ -48,7 +48,7 @@ export interface World {
   readonly logs: readonly Record<string, unknown>[];
   readonly tokens: MintingTokenSource;
   /** feeds' own /openapi.json; {@link home} checks every answer against it. */
-  readonly feedsDocument: OpenApiCheck;
+  readonly feedsDocument: OpenApiContract;
   /** GET /feeds/home as `token` (default: a feeds:read token of `user`), checked against the document. */
   home(
     user: TestUser | undefined,
@@ -184,7 +184,7 @@ async function startWorld(kind: DatabaseKind, options: WorldOptions): Promise<St
     ...options.feedsDeps?.(issuer),
   });
   const document = await request(feeds.app.callback()).get('/openapi.json');
-  const feedsDocument = openApiCheck(document.body, 'feeds');
+  const feedsDocument = openApiContract(document.body, 'feeds');
   const world = buildWorld({
     kind,
     issuer,
@@ -234,7 +234,7 @@ interface Parts {
   readonly tweetsUrl: string;
   readonly log: { readonly lines: Record<string, unknown>[] };
   readonly tokens: MintingTokenSource;
-  readonly feedsDocument: OpenApiCheck;
+  readonly feedsDocument: OpenApiContract;
 }
 
 function buildWorld(p: Parts): Omit<World, 'stopTweets' | 'startTweets'> {
@@ -255,13 +255,7 @@ function buildWorld(p: Parts): Omit<World, 'stopTweets' | 'startTweets'> {
       const t = token ?? (user === undefined ? undefined : await world.feedsToken(user));
       const req = request(p.feeds.app.callback()).get('/feeds/home').query(query);
       const res = await (t === undefined ? req : req.set(bearer(t)));
-      p.feedsDocument.checkResponse({
-        method: 'GET',
-        path: '/feeds/home',
-        status: res.status,
-        contentType: String(res.headers['content-type'] ?? '').split(';')[0] ?? '',
-        responseBody: res.text === '' ? undefined : (res.body as unknown),
-      });
+      p.feedsDocument.checkResponse(res, { method: 'GET', template: '/feeds/home' });
       return res;
     },
     async createUser(displayName) {

@@ -7,6 +7,8 @@ import type { UsersConfig } from '../../config/index.js';
 import { USERS_RESOURCE, createUsersService } from '../../resource-services/users/app.js';
 import type { UsersService } from '../../resource-services/users/app.js';
 import type { UserJson } from '../../resource-services/users/schemas.js';
+import { openApiContract } from '../helpers/openapi.js';
+import type { OpenApiContract } from '../helpers/openapi.js';
 import { createTempDir } from '../helpers/temp-dir.js';
 import type { TempDir } from '../helpers/temp-dir.js';
 import { createTestIssuer } from '../helpers/tokens.js';
@@ -19,8 +21,6 @@ import {
   uniqueSchemaName,
 } from '../helpers/postgres.js';
 import type { DatabaseKind } from '../helpers/postgres.js';
-import { contractOf } from './contract.js';
-import type { Contract } from './contract.js';
 
 export { USERS_RESOURCE };
 
@@ -49,7 +49,7 @@ export interface UsersHarness {
   readonly service: UsersService;
   readonly issuer: TestIssuer;
   /** Checks responses against the service's own /openapi.json. */
-  readonly contract: Contract;
+  readonly contract: OpenApiContract;
   /** supertest on the service; every response is checked against the contract. */
   readonly api: Api;
   /** supertest without the contract check, for requests outside the documented API. */
@@ -90,7 +90,7 @@ function steppingClock(): () => number {
 /** Mocha hooks for the enclosing describe: a fresh service per test; read it inside tests. */
 export function useUsersService(kind: DatabaseKind): UsersHarness {
   let issuer: TestIssuer | undefined;
-  let contract: Contract | undefined;
+  let contract: OpenApiContract | undefined;
   let current: Awaited<ReturnType<typeof startFor>> | undefined;
 
   before(async function () {
@@ -104,7 +104,7 @@ export function useUsersService(kind: DatabaseKind): UsersHarness {
     current = await startFor(kind, need(issuer));
     if (contract === undefined) {
       const res = await request(current.service.app.callback()).get('/openapi.json');
-      contract = contractOf(res.body);
+      contract = openApiContract(res.body);
     }
   });
   afterEach(async function () {
@@ -156,7 +156,7 @@ export function useUsersService(kind: DatabaseKind): UsersHarness {
 }
 
 function checked(h: UsersHarness, start: (r: ReturnType<typeof request>) => Test): Test {
-  return start(h.raw()).expect((res) => h.contract.check(res));
+  return start(h.raw()).expect((res) => h.contract.checkResponse(res));
 }
 
 async function startFor(kind: DatabaseKind, issuer: TestIssuer) {

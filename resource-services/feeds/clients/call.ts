@@ -1,9 +1,10 @@
 import type { z } from 'zod';
+import type { ResourceId } from '../../../config/resources.js';
 import { createDependencyPolicy } from '../../../platform/http/policies.js';
 import type { DependencyPolicyOptions } from '../../../platform/http/policies.js';
 import { DependencyError, createResilientClient } from '../../../platform/http/resilient-client.js';
 import type {
-  ResilientClient,
+  ResilientRequest,
   ResilientResponse,
 } from '../../../platform/http/resilient-client.js';
 import type { TokenSource } from '../../../platform/http/token-source.js';
@@ -35,32 +36,66 @@ export interface DependencyClientOptions {
   readonly policy?: Readonly<DependencyPolicyOptions>;
 }
 
+/** What every dependency client has besides its own calls. */
+export interface DependencyClient {
+  /** Closes idle connections, at shutdown. */
+  close(): void;
+}
+
+/** One dependency's calls, as a client of it makes them. */
+export interface DependencyCalls extends DependencyClient {
+  /** Sends `request` on behalf of the incoming request `call` (its id, trace and time budget). */
+  send(
+    request: Pick<ResilientRequest, 'method' | 'path' | 'body'>,
+    call: CallContext,
+  ): Promise<ResilientResponse<unknown>>;
+  /** The body of a 200 answer read with `schema`, as {@link answerOf} reads it. */
+  answer<S extends z.ZodType>(res: ResilientResponse<unknown>, schema: S): z.output<S>;
+}
+
 /** Who a client is and what it asks the authorization server for. */
 export interface DependencyIdentity {
   readonly name: string;
-  readonly resource: string;
+  readonly resource: ResourceId;
   readonly scope: string;
-  /** The client's policy before `DependencyClientOptions.policy` overrides. */
-  readonly policy: Readonly<DependencyPolicyOptions>;
 }
+
+/**
+ * The policy of both clients before `DependencyClientOptions.policy` overrides: short attempts,
+ * so that both dependencies fit the request's time budget (900 ms by default), two of 300 ms for
+ * an idempotent GET and one for a POST (the platform retries only idempotent methods).
+ */
+export const clientPolicyDefaults: Readonly<DependencyPolicyOptions> = Object.freeze({
+  timeoutMs: 300,
+  maxAttempts: 2,
+  initialDelayMs: 20,
+  maxDelayMs: 100,
+  breakAfter: 5,
+  halfOpenAfterMs: 5000,
+});
 
 /** Builds the dependency's policy (once, so its breaker sees every call) and its client. */
 export function dependencyClient(
   identity: DependencyIdentity,
   options: DependencyClientOptions,
-): ResilientClient {
+): DependencyCalls {
   const policy = createDependencyPolicy(
     identity.name,
-    { ...identity.policy, ...options.policy },
+    { ...clientPolicyDefaults, ...options.policy },
     { logger: options.logger, metrics: options.metrics },
   );
-  return createResilientClient({
+  const http = createResilientClient({
     name: identity.name,
     baseUrl: () => options.baseUrl,
     policy,
     tokens: { source: options.tokens, resource: identity.resource, scope: identity.scope },
     logger: options.logger,
   });
+  return {
+    send: (request, call) => http.request<unknown>({ ...request, ...contextFields(call) }),
+    answer: (res, schema) => answerOf(identity.name, res, schema),
+    close: () => http.close(),
+  };
 }
 
 /** The request fields that carry the call context. */

@@ -1,21 +1,7 @@
 import { z } from 'zod';
-import type { DependencyPolicyOptions } from '../../../platform/http/policies.js';
 import { TweetId } from '../schemas.js';
-import { answerOf, contextFields, dependencyClient } from './call.js';
-import type { CallContext, DependencyClientOptions } from './call.js';
-
-/**
- * As for users: 300 ms attempts, so that both dependencies fit the request's time budget. The
- * timeline POST gets one attempt (the platform retries only idempotent methods).
- */
-export const tweetsPolicyDefaults: Readonly<DependencyPolicyOptions> = Object.freeze({
-  timeoutMs: 300,
-  maxAttempts: 2,
-  initialDelayMs: 20,
-  maxDelayMs: 100,
-  breakAfter: 5,
-  halfOpenAfterMs: 5000,
-});
+import { dependencyClient } from './call.js';
+import type { CallContext, DependencyClient, DependencyClientOptions } from './call.js';
 
 /** The most authors one timeline request may name (tweets' documented limit). */
 export const MAX_TIMELINE_AUTHORS = 5000;
@@ -49,45 +35,32 @@ export interface TimelineQuery {
 }
 
 /** The tweets service, as feeds uses it. */
-export interface TweetsClient {
+export interface TweetsClient extends DependencyClient {
   /** The newest tweets of the authors, newest first. */
   timeline(query: TimelineQuery, call: CallContext): Promise<Tweet[]>;
-  /** Closes idle connections, at shutdown. */
-  close(): void;
 }
 
-const NAME = 'tweets';
+/** feeds calls tweets with a client_credentials token for tweets:read. */
+const TWEETS = { name: 'tweets', resource: 'urn:chirp:tweets', scope: 'tweets:read' } as const;
 
 /** Creates the tweets client and its policy; build it once at start-up. */
 export function createTweetsClient(options: DependencyClientOptions): TweetsClient {
-  const http = dependencyClient(
-    {
-      name: NAME,
-      resource: 'urn:chirp:tweets',
-      scope: 'tweets:read',
-      policy: tweetsPolicyDefaults,
-    },
-    options,
-  );
+  const tweets = dependencyClient(TWEETS, options);
   return {
     async timeline(query, call) {
-      const res = await http.request<unknown>({
-        method: 'POST',
-        path: '/internal/timelines',
-        body: {
-          authorIds: query.authorIds,
-          limit: query.limit,
-          ...(query.before === undefined ? {} : { before: query.before }),
-        },
-        ...contextFields(call),
-      });
-      return answerOf(NAME, res, TimelineAnswer).items.map(({ id, authorId, text, createdAt }) => ({
+      const body = {
+        authorIds: query.authorIds,
+        limit: query.limit,
+        ...(query.before === undefined ? {} : { before: query.before }),
+      };
+      const res = await tweets.send({ method: 'POST', path: '/internal/timelines', body }, call);
+      return tweets.answer(res, TimelineAnswer).items.map(({ id, authorId, text, createdAt }) => ({
         id,
         authorId,
         text,
         createdAt,
       }));
     },
-    close: () => http.close(),
+    close: () => tweets.close(),
   };
 }
