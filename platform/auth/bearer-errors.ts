@@ -27,6 +27,14 @@ export const bearerErrors = {
       detail,
       headers: { 'WWW-Authenticate': 'Bearer realm="chirp", error="invalid_request"' },
     }),
+  /** A token for a client where the route acts for a user: no scope would help, so none is named. */
+  userTokenRequired: () =>
+    new ProblemError({
+      status: 403,
+      title: 'Forbidden',
+      detail: 'This request needs a token issued for a user.',
+      headers: { 'WWW-Authenticate': 'Bearer realm="chirp", error="insufficient_scope"' },
+    }),
   insufficientScope: (scope: string, detail = `This request needs the ${scope} scope.`) =>
     new ProblemError({
       status: 403,

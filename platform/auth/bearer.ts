@@ -60,10 +60,8 @@ export function requireScope(scope: string): Middleware {
 /** Refuses client_credentials tokens on routes that act for a user (after `bearer`). */
 export function userTokenOnly(): Middleware {
   return async function userTokenOnlyMiddleware(ctx, next) {
-    const auth = caller(ctx);
-    if (!auth.isUser) {
-      const scope = [...auth.scopes].join(' ');
-      throw bearerErrors.insufficientScope(scope, 'This request needs a token issued for a user.');
+    if (!caller(ctx).isUser) {
+      throw bearerErrors.userTokenRequired();
     }
     await next();
   };
