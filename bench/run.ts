@@ -12,6 +12,7 @@
  * `services` is bench/services.ts (GET /tweets/{id}, POST /tweets, GET /feeds/home), which uses
  * this file's child tracking, clean-up and load runner through `servicesHarness` at the end.
  */
+import { int, ms, pct, table } from './format.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -274,27 +275,10 @@ async function measure(
   }
 }
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
-const pct = (n: number | undefined) => (n === undefined ? '?' : `${Math.round(n)}%`);
 /** Other work on the server's core above this share makes a figure suspect. */
 const INTERFERENCE_PERCENT = 5;
 /** Below this share of its core the server was not the bottleneck. */
 const SATURATED_PERCENT = 90;
-
-function table(rows: readonly (readonly string[])[], rightAligned: readonly boolean[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) =>
-          rightAligned[i] === true ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 function report(settings: Settings, results: readonly TargetResult[]) {
   const byName = new Map(results.map((r) => [r.target, r]));

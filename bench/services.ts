@@ -20,6 +20,7 @@
  * at the start of every second, so fewer connections come closer to a steady rate; at 10 the
  * bursts, not the services, set the p99).
  */
+import { int, ms, pct, table } from './format.js';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -714,24 +715,6 @@ function firstLine(e: unknown): string {
 }
 
 // --- report -------------------------------------------------------------------------------------
-
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
-const pct = (n: number | undefined) => (n === undefined ? '?' : `${Math.round(n)}%`);
-
-function table(rows: readonly (readonly string[])[], rightAligned: readonly boolean[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) =>
-          rightAligned[i] === true ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!),
-        )
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 const HEADER = [
   'target',
