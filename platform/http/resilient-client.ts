@@ -29,6 +29,11 @@ export interface ResilientRequest {
   readonly body?: unknown;
   /** Sent as `Idempotency-Key`; it is what makes a POST or PATCH safe to retry. */
   readonly idempotencyKey?: string;
+  /**
+   * The caller's word that this POST or PATCH changes nothing (a read with a body, such as a
+   * batch lookup), so it may be retried like a GET.
+   */
+  readonly readOnly?: boolean;
   /** The incoming request's id, propagated as `X-Request-Id`. */
   readonly requestId?: string;
   /** The incoming request's W3C trace context, propagated as `traceparent`. */
@@ -154,7 +159,8 @@ type Send = <T>(
 function sender(options: Readonly<ResilientClientOptions>, http: AxiosInstance): Send {
   const name = options.name;
   return async <T>(req: Readonly<ResilientRequest>, headers: Readonly<Record<string, string>>) => {
-    const retryable = IDEMPOTENT.has(req.method) || req.idempotencyKey !== undefined;
+    const retryable =
+      IDEMPOTENT.has(req.method) || req.idempotencyKey !== undefined || req.readOnly === true;
     const data = req.body === undefined ? undefined : JSON.stringify(req.body);
     return options.policy.execute(
       async ({ signal }) => {

@@ -46,7 +46,7 @@ export interface DependencyClient {
 export interface DependencyCalls extends DependencyClient {
   /** Sends `request` on behalf of the incoming request `call` (its id, trace and time budget). */
   send(
-    request: Pick<ResilientRequest, 'method' | 'path' | 'body'>,
+    request: Pick<ResilientRequest, 'method' | 'path' | 'body' | 'readOnly'>,
     call: CallContext,
   ): Promise<ResilientResponse<unknown>>;
   /** The body of a 200 answer read with `schema`, as {@link answerOf} reads it. */

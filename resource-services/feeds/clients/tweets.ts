@@ -53,7 +53,10 @@ export function createTweetsClient(options: DependencyClientOptions): TweetsClie
         limit: query.limit,
         ...(query.before === undefined ? {} : { before: query.before }),
       };
-      const res = await tweets.send({ method: 'POST', path: '/internal/timelines', body }, call);
+      const res = await tweets.send(
+        { method: 'POST', path: '/internal/timelines', body, readOnly: true },
+        call,
+      );
       return tweets.answer(res, TimelineAnswer).items.map(({ id, authorId, text, createdAt }) => ({
         id,
         authorId,

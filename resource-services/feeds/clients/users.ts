@@ -46,7 +46,7 @@ export function createUsersClient(options: DependencyClientOptions): UsersClient
     },
     async authors(ids, call) {
       const res = await users.send(
-        { method: 'POST', path: '/internal/users/batch', body: { ids } },
+        { method: 'POST', path: '/internal/users/batch', body: { ids }, readOnly: true },
         call,
       );
       return users.answer(res, BatchAnswer).items.map(({ id, handle, displayName }) => ({

@@ -119,6 +119,18 @@ describe('createResilientClient', function () {
       expect(stub.requests).to.have.length(1);
     });
 
+    it('retries a POST the caller marks read-only, such as a batch lookup', async function () {
+      answer = script(respond(503), ok({ items: [] }));
+      const res = await build().request({
+        method: 'POST',
+        path: '/batch',
+        body: { ids: ['a'] },
+        readOnly: true,
+      });
+      expect(res.status).to.equal(200);
+      expect(stub.requests).to.have.length(2);
+    });
+
     it('retries a POST carrying an Idempotency-Key, with the same key each time', async function () {
       answer = script(respond(503), respond(502), ok({ id: 't1' }));
       const res = await build().request({
