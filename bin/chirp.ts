@@ -44,13 +44,15 @@ const OPTIONS = {
 type Values = ReturnType<
   typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
 >['values'];
-type Command = (ctx: AdminContext, args: readonly string[], v: Values) => Promise<object>;
+/** Opens the auth server's storage on first use: `users create` never needs it. */
+type Admin = () => Promise<AdminContext>;
+type Command = (admin: Admin, args: readonly string[], v: Values) => Promise<object>;
 
 class UsageError extends Error {}
 
 const COMMANDS: Readonly<Record<string, Command>> = {
-  'clients create': (ctx, _args, v) =>
-    clientsCreate(ctx, {
+  'clients create': async (admin, _args, v) =>
+    clientsCreate(await admin(), {
       name: required(v.name, '--name'),
       grants: v.grant,
       scope: v.scope,
@@ -60,21 +62,22 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       jwksFile: v['jwks-file'],
       serves: v.serves,
     }),
-  'clients list': async (ctx) => ({ clients: await clientsList(ctx) }),
-  'clients show': (ctx, args) => clientsShow(ctx, required(args[0], 'client id')),
-  'clients delete': (ctx, args) => clientsDelete(ctx, required(args[0], 'client id')),
-  'keys list': async (ctx) => ({ keys: await keysList(ctx) }),
-  'keys rotate': async (ctx) => ({ keys: await keysRotate(ctx) }),
-  'users create': (_ctx, _args, v) =>
+  'clients list': async (admin) => ({ clients: await clientsList(await admin()) }),
+  'clients show': async (admin, args) => clientsShow(await admin(), required(args[0], 'client id')),
+  'clients delete': async (admin, args) =>
+    clientsDelete(await admin(), required(args[0], 'client id')),
+  'keys list': async (admin) => ({ keys: await keysList(await admin()) }),
+  'keys rotate': async (admin) => ({ keys: await keysRotate(await admin()) }),
+  'users create': (_admin, _args, v) =>
     createUserAdmin(loadConfig('users'), {
       handle: required(v.handle, '--handle'),
       password: required(v.password, '--password'),
       displayName: v['display-name'],
     }),
-  migrate: async (ctx) => {
+  migrate: async (admin) => {
     const users = loadConfig('users');
     return {
-      ...(await migrateAuth(ctx)),
+      ...(await migrateAuth(await admin())),
       users: (await migrateUsers(users)).applied,
       tweets: (await migrateTweets(loadConfig('tweets'))).applied,
     };
@@ -92,12 +95,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const [name, args] = findCommand(positionals);
-  const ctx = await openAdmin(loadConfig('auth'));
+  let opened: Promise<AdminContext> | undefined;
+  const admin: Admin = () => (opened ??= openAdmin(loadConfig('auth')));
   try {
-    print(await COMMANDS[name]!(ctx, args, values), values.json === true);
+    print(await COMMANDS[name]!(admin, args, values), values.json === true);
     return 0;
   } finally {
-    await ctx.close();
+    await (await opened)?.close();
   }
 }
 

@@ -5,7 +5,3 @@ export class AdminError extends Error {
     this.name = 'AdminError';
   }
 }
-
-export function isAdminError(e: unknown): e is AdminError {
-  return e instanceof AdminError;
-}
