@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { pino } from 'pino';
+import { quietService } from '../helpers/service.js';
 import request from 'supertest';
 import { requestIdOf, traceparentOf } from '../../platform/middleware/request-id.js';
-import { createService } from '../../platform/service.js';
-import { createMetrics } from '../../platform/observability/metrics.js';
 
 const ALLOWED_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -95,11 +93,7 @@ describe('request ids', function () {
   });
 
   describe('on every response', function () {
-    const app = createService({
-      logger: pino({ level: 'silent' }),
-      metrics: createMetrics('request-id-test'),
-      readiness: {},
-    });
+    const app = quietService();
 
     it('echoes a valid X-Request-Id', async function () {
       await request(app.callback())

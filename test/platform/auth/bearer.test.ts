@@ -4,11 +4,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { SignJWT, base64url, exportJWK, generateKeyPair } from 'jose';
-import { pino } from 'pino';
+import { quietService } from '../../helpers/service.js';
 import request from 'supertest';
 import type Koa from 'koa';
-import { createService, mountRouters } from '../../../platform/service.js';
-import { createMetrics } from '../../../platform/observability/metrics.js';
+import { mountRouters } from '../../../platform/service.js';
 import { createAccessTokenVerifier } from '../../../platform/auth/verify-access-token.js';
 import { bearer, caller, requireScope, userTokenOnly } from '../../../platform/auth/bearer.js';
 import { issuerJwks } from '../../../platform/auth/jwks.js';
@@ -30,11 +29,7 @@ function appFor(issuer: TestIssuer): Koa {
   router.post('/write', bearer(verifier), userTokenOnly(), requireScope('tweets:write'), (ctx) => {
     ctx.body = { ok: true };
   });
-  const app = createService({
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics('t'),
-    readiness: {},
-  });
+  const app = quietService();
   return mountRouters(app, [router]);
 }
 

@@ -3,12 +3,11 @@ import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { expect } from 'chai';
 import type Koa from 'koa';
-import { pino } from 'pino';
+import { quietService } from '../../helpers/service.js';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { idempotencyKey } from '../../../platform/middleware/idempotency-key.js';
-import { createMetrics } from '../../../platform/observability/metrics.js';
-import { createService, mountRouters } from '../../../platform/service.js';
+import { mountRouters } from '../../../platform/service.js';
 
 const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
 
@@ -71,11 +70,7 @@ describe('idempotencyKey()', function () {
 
   beforeEach(function () {
     handled = 0;
-    app = createService({
-      logger: pino({ level: 'silent' }),
-      metrics: createMetrics('idempotency-test'),
-      readiness: {},
-    });
+    app = quietService();
     const router = new Router();
     router.post('/tweets', idempotencyKey(), (ctx) => {
       handled += 1;

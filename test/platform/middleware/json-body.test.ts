@@ -3,12 +3,11 @@ import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import { expect } from 'chai';
 import type Koa from 'koa';
-import { pino } from 'pino';
+import { quietService } from '../../helpers/service.js';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { DEFAULT_BODY_LIMIT_BYTES, jsonBody } from '../../../platform/middleware/json-body.js';
-import { createMetrics } from '../../../platform/observability/metrics.js';
-import { createService, mountRouters } from '../../../platform/service.js';
+import { mountRouters } from '../../../platform/service.js';
 
 const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
 const KIB_64 = 64 * 1024;
@@ -40,11 +39,7 @@ describe('jsonBody()', function () {
 
   beforeEach(function () {
     handled = 0;
-    app = createService({
-      logger: pino({ level: 'silent' }),
-      metrics: createMetrics('json-body-test'),
-      readiness: {},
-    });
+    app = quietService();
     const router = new Router();
     const echo = (ctx: Koa.Context): void => {
       handled += 1;

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { expect } from 'chai';
 import type Koa from 'koa';
-import { pino } from 'pino';
+import { quietService } from '../../helpers/service.js';
 import request from 'supertest';
 import type { Response } from 'supertest';
 import { z } from 'zod';
@@ -16,8 +16,7 @@ import {
   validate,
 } from '../../../platform/middleware/validate.js';
 import type { Input } from '../../../platform/middleware/validate.js';
-import { createMetrics } from '../../../platform/observability/metrics.js';
-import { createService, mountRouters } from '../../../platform/service.js';
+import { mountRouters } from '../../../platform/service.js';
 
 const PROBLEM_JSON = /^application\/problem\+json(;|$)/;
 
@@ -54,11 +53,7 @@ describe('validate()', function () {
 
   beforeEach(function () {
     handled = 0;
-    app = createService({
-      logger: pino({ level: 'silent' }),
-      metrics: createMetrics('validate-test'),
-      readiness: {},
-    });
+    app = quietService();
     const router = new Router();
     router.get('/items', validate(ListItems), (ctx) => {
       handled += 1;
