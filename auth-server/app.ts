@@ -8,6 +8,7 @@ import type { Knex } from '../platform/db/knex.js';
 import { createLogger } from '../platform/observability/logger.js';
 import type { Logger } from '../platform/observability/logger.js';
 import { createMetrics } from '../platform/observability/metrics.js';
+import { openLimiterStore } from '../platform/rate-limit/redis.js';
 import { openAuthStorage } from './storage/open.js';
 import { loadCookieKeys } from './storage/cookie-keys.js';
 import { ensureKeys, purgeRetiredKeys } from './provider/keys.js';
@@ -42,6 +43,7 @@ export async function createAuthServer(
   const logger = options.logger ?? createLogger('auth-server', config.logLevel);
   const metrics = createMetrics('auth-server');
   const { db, box } = await openAuthStorage(config, options.schema);
+  const limiterStore = openLimiterStore(config.redisUrl, logger);
   await ensureKeys(db, box);
   const host = await createProviderHost({
     issuer: config.issuer,
@@ -52,6 +54,8 @@ export async function createAuthServer(
     cacheClients: true,
     logger,
     counters: providerCounters(metrics),
+    config,
+    limiterStore,
   });
   const serviceOptions = { logger, metrics, readiness: { database: () => pingDatabase(db) } };
   const app = createService(serviceOptions);
@@ -68,6 +72,7 @@ export async function createAuthServer(
     logger,
     async close() {
       timers.forEach(clearInterval);
+      await limiterStore.close();
       await db.destroy();
     },
   };

@@ -38,6 +38,23 @@ const httpOrigin = z
     message: 'must be an origin without a path or trailing slash, e.g. http://localhost:4000',
   });
 
+const serviceUrl = (env: string, fallback: string, what: string) =>
+  setting(env, z.url({ protocol: /^https?$/ }), fallback, `Base URL of the ${what} service.`);
+const clientCredential = (env: string, what: string) =>
+  setting(
+    env,
+    z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
+    undefined,
+    `${what} (npm start creates and passes one).`,
+  );
+
+const redisUrl = setting(
+  'CHIRP_REDIS_URL',
+  z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^rediss?$/ }).optional()),
+  undefined,
+  'Redis URL for rate-limit state shared by several instances; empty keeps it in memory.',
+);
+
 /** Settings every component reads. */
 export const commonSettings = {
   dataDir: setting(
@@ -118,6 +135,64 @@ export const authSettings = {
     600,
     'How often expired grants, codes and tokens are deleted from storage.',
   ),
+  usersUrl: serviceUrl('CHIRP_USERS_URL', 'http://127.0.0.1:4101', 'users'),
+  clientId: clientCredential(
+    'CHIRP_AUTH_CLIENT_ID',
+    'Client id the auth server uses to check passwords and create accounts at users',
+  ),
+  clientSecret: clientCredential(
+    'CHIRP_AUTH_CLIENT_SECRET',
+    'Client secret the auth server uses to check passwords and create accounts at users',
+  ),
+  usersTimeoutMs: setting(
+    'CHIRP_AUTH_USERS_TIMEOUT_MS',
+    z.coerce.number().int().min(100).max(10_000),
+    1500,
+    'Milliseconds a login or sign-up waits for the users service before the page says it is unavailable.',
+  ),
+  redisUrl: redisUrl,
+  loginMaxFailuresPerHandle: setting(
+    'CHIRP_LOGIN_MAX_FAILURES_PER_HANDLE',
+    z.coerce.number().int().min(1).max(100_000),
+    10,
+    'Failed logins allowed per handle within CHIRP_LOGIN_FAILURE_WINDOW before logins for it are refused.',
+  ),
+  loginMaxFailuresPerIp: setting(
+    'CHIRP_LOGIN_MAX_FAILURES_PER_IP',
+    z.coerce.number().int().min(1).max(1_000_000),
+    100,
+    'Failed logins allowed per client IP within CHIRP_LOGIN_FAILURE_WINDOW.',
+  ),
+  loginFailureWindowSeconds: setting(
+    'CHIRP_LOGIN_FAILURE_WINDOW',
+    seconds(1, 86400),
+    900,
+    'Window in seconds over which failed logins are counted.',
+  ),
+  clientAuthMaxFailures: setting(
+    'CHIRP_CLIENT_AUTH_MAX_FAILURES',
+    z.coerce.number().int().min(1).max(1_000_000),
+    30,
+    'Failed client authentications allowed per client id a minute before it gets 429.',
+  ),
+  registrationsPerIpHour: setting(
+    'CHIRP_REGISTRATIONS_PER_IP_HOUR',
+    z.coerce.number().int().min(1).max(1_000_000),
+    300,
+    'Dynamic client registrations allowed per client IP an hour.',
+  ),
+  refreshTokenTtlSeconds: setting(
+    'CHIRP_REFRESH_TOKEN_TTL',
+    seconds(60, 365 * 86400),
+    14 * 86400,
+    'Lifetime of a refresh token in seconds (each rotation issues a fresh one).',
+  ),
+  refreshGraceSeconds: setting(
+    'CHIRP_REFRESH_GRACE',
+    seconds(0, 300),
+    10,
+    'Seconds a rotated refresh token may still be used by its client without revoking the grant.',
+  ),
 } as const satisfies SettingGroup;
 
 const issuerSetting = authSettings.issuer;
@@ -153,16 +228,6 @@ function resourceServiceSettings(
     ),
   } as const;
 }
-
-const serviceUrl = (env: string, fallback: string, what: string) =>
-  setting(env, z.url({ protocol: /^https?$/ }), fallback, `Base URL of the ${what} service.`);
-const clientCredential = (env: string, what: string) =>
-  setting(
-    env,
-    z.preprocess((v) => (v === '' ? undefined : v), z.string().min(1).optional()),
-    undefined,
-    `${what} (npm start creates and passes one).`,
-  );
 
 /** Settings of the users service. */
 export const usersSettings = {

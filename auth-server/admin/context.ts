@@ -29,6 +29,8 @@ export async function openAdmin(config: AuthConfig, schema?: string): Promise<Ad
     cacheClients: false,
     logger: pino({ level: 'silent' }),
     counters: providerCounters(createMetrics('cli')),
+    config,
+    limiterStore: { kind: 'memory' },
   });
   return {
     ...storage,

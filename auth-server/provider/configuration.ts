@@ -1,5 +1,11 @@
 import { errors } from 'oidc-provider';
-import type { Adapter, Client, Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type {
+  Adapter,
+  Client,
+  Configuration,
+  FindAccount,
+  KoaContextWithOIDC,
+} from 'oidc-provider';
 import type { JWK } from 'jose';
 import { isResourceId, serviceScopes } from '../../config/resources.js';
 import { defaultResource, resourceServerInfo } from './resource-indicators.js';
@@ -10,6 +16,7 @@ export interface ProviderSettings {
   readonly signingKid: string;
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtlSeconds: number;
+  readonly findAccount?: FindAccount | undefined;
 }
 
 /** ID tokens live an hour; a retiring ID-token key stays published at least this long. */
@@ -70,7 +77,7 @@ export function providerConfiguration(s: ProviderSettings): Configuration {
       },
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    findAccount: () => undefined,
+    findAccount: s.findAccount ?? (() => undefined),
   };
 }
 

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Provider } from 'oidc-provider';
-import type { Adapter } from 'oidc-provider';
+import type { Adapter, FindAccount } from 'oidc-provider';
+import type { AuthConfig } from '../../config/index.js';
+import type { LimiterStore } from '../../platform/rate-limit/limiter.js';
 import type { Logger } from 'pino';
 import type { Knex } from '../../platform/db/knex.js';
 import type { SecretBox } from '../storage/secret-box.js';
@@ -21,6 +23,12 @@ export interface ProviderHostOptions {
   readonly cacheClients: boolean;
   readonly logger: Logger;
   readonly counters: ProviderCounters;
+  /** The settings the provider's policies read (TTLs, grace windows, limits). */
+  readonly config: AuthConfig;
+  /** Where rate-limit counters live (memory, or Redis shared by every instance). */
+  readonly limiterStore: LimiterStore;
+  /** Resolves a signed-in user's account; the CLI, which has no users, leaves it out. */
+  readonly findAccount?: FindAccount;
 }
 
 /**
@@ -71,6 +79,7 @@ async function build(options: ProviderHostOptions, adapter: (model: string) => A
       signingKid: await currentAccessKid(options.db),
       cookieKeys: options.cookieKeys,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      findAccount: options.findAccount,
     }),
   );
   // Proxy mode reads the X-Forwarded-* values that pinToIssuer sets from the issuer.

@@ -22,6 +22,18 @@ const AUTH_DEFAULTS: AuthConfig = {
   accessTokenTtlSeconds: 300,
   keyRefreshSeconds: 30,
   purgeIntervalSeconds: 600,
+  usersUrl: 'http://127.0.0.1:4101',
+  clientId: undefined,
+  clientSecret: undefined,
+  usersTimeoutMs: 1500,
+  redisUrl: undefined,
+  loginMaxFailuresPerHandle: 10,
+  loginMaxFailuresPerIp: 100,
+  loginFailureWindowSeconds: 900,
+  clientAuthMaxFailures: 30,
+  registrationsPerIpHour: 300,
+  refreshTokenTtlSeconds: 1209600,
+  refreshGraceSeconds: 10,
 };
 
 /** The ConfigError that `load` throws; fails the test when it throws nothing or something else. */
