@@ -48,13 +48,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** The auth server first (every service trusts its keys), then the services that depend on it. */
+/**
+ * Clients first (straight in storage, before any server runs, so nothing races on first-start
+ * keys), then the auth server (every service trusts its keys), then the services.
+ */
 async function startAll(): Promise<ClientCredentials> {
-  await supervise({
-    name: 'auth-server',
-    entry: 'auth-server/main.ts',
-    readyUrl: readyUrl(auth.metricsPort),
-  }).start();
   const clients = await ensureClients(auth, [
     {
       key: 'demo',
@@ -66,7 +64,21 @@ async function startAll(): Promise<ClientCredentials> {
       name: 'feeds service (calls users and tweets)',
       scope: 'users:read tweets:read',
     },
+    {
+      key: 'auth',
+      name: 'auth server (checks passwords and creates accounts at users)',
+      scope: 'users:credentials users:admin users:read',
+    },
   ]);
+  await supervise({
+    name: 'auth-server',
+    entry: 'auth-server/main.ts',
+    readyUrl: readyUrl(auth.metricsPort),
+    env: {
+      CHIRP_AUTH_CLIENT_ID: clients['auth']!.client_id,
+      CHIRP_AUTH_CLIENT_SECRET: clients['auth']!.client_secret,
+    },
+  }).start();
   await Promise.all([
     supervise({
       name: 'users',

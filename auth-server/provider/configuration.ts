@@ -17,6 +17,11 @@ export interface ProviderSettings {
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtlSeconds: number;
   readonly findAccount?: FindAccount | undefined;
+  /**
+   * Adds the end-user half (interaction URL, pages rendered by the provider, grant loading),
+   * which lives with the interaction pages rather than here.
+   */
+  readonly configure?: ((base: Configuration) => Configuration) | undefined;
 }
 
 /** ID tokens live an hour; a retiring ID-token key stays published at least this long. */
@@ -32,6 +37,11 @@ const EXTRA_CLIENT_METADATA = ['resources', 'resource_server'] as const;
  * the library's default is deliberate; see ../shared/OIDC-PROVIDER-NOTES.md.
  */
 export function providerConfiguration(s: ProviderSettings): Configuration {
+  const base = baseConfiguration(s);
+  return s.configure ? s.configure(base) : base;
+}
+
+function baseConfiguration(s: ProviderSettings): Configuration {
   return {
     adapter: s.adapter,
     clients: [],

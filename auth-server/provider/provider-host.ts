@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Provider } from 'oidc-provider';
-import type { Adapter, FindAccount } from 'oidc-provider';
+import type { Adapter, Configuration, FindAccount } from 'oidc-provider';
 import type { AuthConfig } from '../../config/index.js';
 import type { LimiterStore } from '../../platform/rate-limit/limiter.js';
 import type { Logger } from 'pino';
@@ -29,6 +29,8 @@ export interface ProviderHostOptions {
   readonly limiterStore: LimiterStore;
   /** Resolves a signed-in user's account; the CLI, which has no users, leaves it out. */
   readonly findAccount?: FindAccount;
+  /** Adds the end-user half of the configuration (see ProviderSettings.configure). */
+  readonly configure?: (base: Configuration) => Configuration;
 }
 
 /**
@@ -80,6 +82,7 @@ async function build(options: ProviderHostOptions, adapter: (model: string) => A
       cookieKeys: options.cookieKeys,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
       findAccount: options.findAccount,
+      configure: options.configure,
     }),
   );
   // Proxy mode reads the X-Forwarded-* values that pinToIssuer sets from the issuer.
