@@ -2,7 +2,9 @@ import {
   authSettings,
   commonSettings,
   feedsSettings,
+  gatewaySettings,
   launcherSettings,
+  registrySettings,
   tweetsSettings,
   usersSettings,
 } from './settings.js';
@@ -16,6 +18,8 @@ export function settingsMarkdown(): string {
     ['Users service', without(usersSettings, { ...commonSettings, issuer: authSettings.issuer })],
     ['Tweets service', without(tweetsSettings, { ...commonSettings, issuer: authSettings.issuer })],
     ['Feeds service', without(feedsSettings, { ...commonSettings, issuer: authSettings.issuer })],
+    ['Gateway', without(gatewaySettings, { ...commonSettings, issuer: authSettings.issuer })],
+    ['Service registry', registrySettings],
     ['Launcher (`npm start`)', without(launcherSettings, commonSettings)],
   ];
   return groups.map(([title, group]) => `#### ${title}\n\n${table(group)}`).join('\n\n');

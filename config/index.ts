@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import {
   authSettings,
   feedsSettings,
+  gatewaySettings,
   launcherSettings,
+  registrySettings,
   tweetsSettings,
   usersSettings,
 } from './settings.js';
@@ -15,6 +17,8 @@ export type {
   UsersConfig,
   TweetsConfig,
   FeedsConfig,
+  GatewayConfig,
+  RegistryConfig,
   ConfigOf,
   Setting,
 } from './settings.js';
@@ -25,6 +29,8 @@ export {
   usersSettings,
   tweetsSettings,
   feedsSettings,
+  gatewaySettings,
+  registrySettings,
 } from './settings.js';
 
 const groups = {
@@ -33,6 +39,8 @@ const groups = {
   users: usersSettings,
   tweets: tweetsSettings,
   feeds: feedsSettings,
+  gateway: gatewaySettings,
+  registry: registrySettings,
 } as const;
 type Component = keyof typeof groups;
 

@@ -281,6 +281,27 @@ export const feedsSettings = {
   ),
 } as const satisfies SettingGroup;
 
+/** Settings of the gateway (and of the service registry it hosts on its internal port). */
+export const gatewaySettings = {
+  ...commonSettings,
+  issuer: issuerSetting,
+  host: setting('CHIRP_GATEWAY_HOST', host, '127.0.0.1', 'Address the gateway listens on.'),
+  port: setting('CHIRP_GATEWAY_PORT', port, 8080, 'Public port of the gateway (0 picks one).'),
+  metricsPort: setting(
+    'CHIRP_GATEWAY_METRICS_PORT',
+    port,
+    8081,
+    'Internal port of the gateway on 127.0.0.1: /metrics, /healthz, /readyz and the service registry.',
+  ),
+  redisUrl: redisUrl,
+  // gateway settings: helper-owned block below (routing, limits, CORS, proxies)
+} as const satisfies SettingGroup;
+
+/** Settings of the service registry (hosted by the gateway) and of its clients. */
+export const registrySettings = {
+  // registry settings: helper-owned block below (URL, backend, TTL, heartbeat)
+} as const satisfies SettingGroup;
+
 /** Settings of the launcher (`npm start`). */
 export const launcherSettings = {
   ...commonSettings,
@@ -298,3 +319,5 @@ export type LauncherConfig = ConfigOf<typeof launcherSettings>;
 export type UsersConfig = ConfigOf<typeof usersSettings>;
 export type TweetsConfig = ConfigOf<typeof tweetsSettings>;
 export type FeedsConfig = ConfigOf<typeof feedsSettings>;
+export type GatewayConfig = ConfigOf<typeof gatewaySettings>;
+export type RegistryConfig = ConfigOf<typeof registrySettings>;
