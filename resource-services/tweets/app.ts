@@ -3,6 +3,7 @@ import type { TweetsConfig } from '../../config/index.js';
 import { serviceVerifier, startComponent } from '../../platform/component.js';
 import type { ComponentApps, RunningComponent } from '../../platform/component.js';
 import { pingDatabase } from '../../platform/db/knex.js';
+import { openSqliteReader } from '../../platform/db/sqlite-reader.js';
 import type { Knex } from '../../platform/db/knex.js';
 import { createLogger } from '../../platform/observability/logger.js';
 import type { Logger } from '../../platform/observability/logger.js';
@@ -50,9 +51,10 @@ export async function createTweetsService(
   const logger = deps.logger ?? createLogger('tweets', config.logLevel);
   const metrics = createMetrics('tweets');
   const { db } = await openTweetsDatabase(config, deps.schema);
+  const reader = openSqliteReader(db);
   const ids = createIdGenerator({ workerId: config.workerId ?? randomWorkerId() });
   const tweets = createTweets({
-    repository: createTweetsRepository(db),
+    repository: createTweetsRepository(db, reader),
     ids,
     now: deps.now ?? Date.now,
   });
@@ -67,7 +69,10 @@ export async function createTweetsService(
     logger,
     workerId: ids.workerId,
     purgeExpiredKeys: () => tweets.purgeExpiredKeys(),
-    close: () => closeAll(purge, db),
+    close: async () => {
+      reader?.close();
+      await closeAll(purge, db);
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Knex } from '../../platform/db/knex.js';
+import type { SqliteReader } from '../../platform/db/sqlite-reader.js';
 import { timeOfId } from './ids.js';
 
 /** A stored tweet. */
@@ -56,8 +57,11 @@ export interface TweetsRepository {
   listByAuthors(authorIds: readonly string[], page: PageQuery): Promise<TweetRecord[]>;
 }
 
-/** The repository over a migrated database (SQLite or PostgreSQL). */
-export function createTweetsRepository(db: Knex): TweetsRepository {
+/**
+ * The repository over a migrated database (SQLite or PostgreSQL). With a SQLite `reader`, the
+ * hottest read (one tweet by id) skips knex.
+ */
+export function createTweetsRepository(db: Knex, reader?: SqliteReader): TweetsRepository {
   return {
     insert: (tweet, idempotency) =>
       idempotency === undefined ? insertTweet(db, tweet) : insertWithKey(db, tweet, idempotency),
@@ -81,7 +85,10 @@ export function createTweetsRepository(db: Knex): TweetsRepository {
       db('idempotency_keys').where('created_at', '<', cutoffMs).delete(),
 
     async findById(id) {
-      const row = await db('tweets').first<TweetRow | undefined>(COLUMNS).where({ id });
+      const row =
+        reader === undefined
+          ? await db('tweets').first<TweetRow | undefined>(COLUMNS).where({ id })
+          : reader.get<TweetRow>(FIND_BY_ID, id);
       return row === undefined ? undefined : toRecord(row);
     },
 
@@ -123,6 +130,7 @@ interface IdempotencyRow {
 }
 
 const COLUMNS = ['id', 'author_id', 'text'];
+const FIND_BY_ID = 'SELECT id, author_id, text FROM tweets WHERE id = ?';
 
 /** Thrown inside a transaction to roll it back when the tweet id turns out to be taken. */
 class IdTaken extends Error {}
