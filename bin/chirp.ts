@@ -10,6 +10,7 @@ import {
   clientsShow,
 } from '../auth-server/admin/clients.js';
 import { keysList, keysRotate } from '../auth-server/admin/keys.js';
+import { initialAccessTokenCreate } from '../auth-server/admin/initial-access-tokens.js';
 import { migrateAuth } from '../auth-server/admin/migrate.js';
 import { createUserAdmin, migrateUsers } from '../resource-services/users/admin.js';
 import { migrateTweets } from '../resource-services/tweets/admin.js';
@@ -18,7 +19,9 @@ const USAGE = `usage: chirp <command> [options] [--json]
 
   clients create --name N [--grant G]... [--scope "S S"] [--resource R]...
                  [--auth-method M] [--redirect-uri U]... [--jwks-file F] [--serves R]
+                 [--first-party]
   clients list | clients show ID | clients delete ID
+  initial-access-token create [--expires-in SECONDS]   (default 3600, at most 604800)
   keys list | keys rotate
   users create --handle H --password P [--display-name D]
   migrate
@@ -36,6 +39,8 @@ const OPTIONS = {
   'redirect-uri': { type: 'string', multiple: true },
   'jwks-file': { type: 'string' },
   serves: { type: 'string' },
+  'first-party': { type: 'boolean' },
+  'expires-in': { type: 'string' },
   handle: { type: 'string' },
   password: { type: 'string' },
   'display-name': { type: 'string' },
@@ -61,11 +66,14 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       redirectUris: v['redirect-uri'],
       jwksFile: v['jwks-file'],
       serves: v.serves,
+      firstParty: v['first-party'],
     }),
   'clients list': async (admin) => ({ clients: await clientsList(await admin()) }),
   'clients show': async (admin, args) => clientsShow(await admin(), required(args[0], 'client id')),
   'clients delete': async (admin, args) =>
     clientsDelete(await admin(), required(args[0], 'client id')),
+  'initial-access-token create': async (admin, _args, v) =>
+    initialAccessTokenCreate(await admin(), seconds(v['expires-in'], '--expires-in')),
   'keys list': async (admin) => ({ keys: await keysList(await admin()) }),
   'keys rotate': async (admin) => ({ keys: await keysRotate(await admin()) }),
   'users create': (_admin, _args, v) =>
@@ -121,6 +129,16 @@ function required(value: string | undefined, what: string): string {
     throw new UsageError(`missing ${what}`);
   }
   return value;
+}
+
+function seconds(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(`${what} must be a whole number of seconds`);
+  }
+  return Number(value);
 }
 
 function print(result: object, json: boolean): void {

@@ -26,6 +26,8 @@ export interface CreateClientInput {
   readonly jwksFile?: string;
   /** The resource this client serves: it may introspect tokens issued for it. */
   readonly serves?: string;
+  /** An app of the platform itself: its users are not asked for consent. */
+  readonly firstParty?: boolean;
 }
 
 /** A client as the CLI shows it; the secret appears only in the answer to `create`. */
@@ -39,6 +41,7 @@ export interface ClientView {
   readonly token_endpoint_auth_method: string;
   readonly redirect_uris: readonly string[];
   readonly resource_server?: string;
+  readonly first_party: boolean;
 }
 
 /**
@@ -110,6 +113,7 @@ function buildMetadata(input: CreateClientInput): ClientMetadata & { client_id: 
     scope: scopes.join(' ') || undefined,
     resources,
     ...(input.serves === undefined ? {} : { resource_server: checkedResource(input.serves) }),
+    ...(input.firstParty === true ? { first_party: true } : {}),
     ...(input.jwksFile === undefined ? {} : { jwks: readJwks(input.jwksFile) }),
   };
   if (authMethod === 'client_secret_basic' || authMethod === 'client_secret_post') {
@@ -194,5 +198,6 @@ function present(m: ClientMetadata, withSecret: boolean): ClientView {
     token_endpoint_auth_method: m.token_endpoint_auth_method ?? 'client_secret_basic',
     redirect_uris: m.redirect_uris ?? [],
     ...(typeof served === 'string' ? { resource_server: served } : {}),
+    first_party: m['first_party'] === true,
   };
 }

@@ -50,4 +50,13 @@ export const authMigrations: readonly Migration[] = [
       await db('change_counters').insert({ name: 'clients', value: 0 });
     },
   },
+  {
+    name: '004_consumed_at_milliseconds',
+    async up(db: Knex) {
+      // consumed_at was epoch seconds; a refresh token's grace window needs milliseconds.
+      await db('oidc_payloads')
+        .whereNotNull('consumed_at')
+        .update({ consumed_at: db.raw('consumed_at * 1000') });
+    },
+  },
 ];

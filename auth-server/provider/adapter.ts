@@ -1,7 +1,9 @@
+import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Knex } from '../../platform/db/knex.js';
 import type { SecretBox } from '../storage/secret-box.js';
 import { cachingClients } from './client-cache.js';
+import type { RefreshGrace } from './refresh-grace.js';
 
 const TABLE = 'oidc_payloads';
 const COUNTERS = 'change_counters';
@@ -12,17 +14,33 @@ interface Row {
   consumed_at: number | string | null;
 }
 
+export interface AdapterOptions {
+  /** Serve clients from memory until storage says they changed (see client-cache.ts). */
+  readonly cacheClients?: boolean;
+  /** When a rotated refresh token may still be exchanged (see refresh-grace.ts). */
+  readonly refreshGrace?: RefreshGrace;
+}
+
 /**
  * The knex storage of every oidc-provider model in one table keyed by (model, id). Client
  * secrets are sealed before they are written, so the table holds none in plain text.
  */
-export function createAdapterFactory(db: Knex, box: SecretBox, cacheClients = false) {
+export function createAdapterFactory(db: Knex, box: SecretBox, options: AdapterOptions = {}) {
   return (model: string): Adapter => {
-    const adapter = new KnexAdapter(db, box, model);
-    return model === 'Client' && cacheClients
+    const adapter = new KnexAdapter(db, box, model, options.refreshGrace);
+    return model === 'Client' && options.cacheClients
       ? cachingClients(adapter, () => clientsVersion(db))
       : adapter;
   };
+}
+
+/**
+ * Deletes one stored payload and answers whether this call was the one that deleted it: of
+ * concurrent callers exactly one gets true, which makes a single-use token single-use.
+ */
+export async function takeOnce(db: Knex, model: string, id: string): Promise<boolean> {
+  const deleted = await db(TABLE).where({ model, id }).delete();
+  return deleted === 1;
 }
 
 /** The counter every client write bumps; instances compare it to drop cached clients. */
@@ -38,6 +56,7 @@ class KnexAdapter implements Adapter {
     private readonly db: Knex,
     private readonly box: SecretBox,
     private readonly model: string,
+    private readonly refreshGrace?: RefreshGrace,
   ) {}
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -66,10 +85,31 @@ class KnexAdapter implements Adapter {
     return this.first({ model: this.model, user_code: userCode });
   }
 
+  /**
+   * Marks the payload consumed, in milliseconds, and only once: the first consumption's time is
+   * what a refresh token's grace window counts from. An authorization code consumed by a
+   * concurrent exchange first fails here, and its grant is revoked (RFC 6749 section 4.1.2), so
+   * two parallel redemptions of one code never both get tokens.
+   */
   async consume(id: string): Promise<void> {
-    await this.db(TABLE)
+    const changed = await this.db(TABLE)
       .where({ model: this.model, id })
-      .update({ consumed_at: Math.floor(Date.now() / 1000) });
+      .whereNull('consumed_at')
+      .update({ consumed_at: Date.now() });
+    if (changed === 0 && this.model === 'AuthorizationCode') {
+      const grantId = await this.grantIdOf(id);
+      if (grantId) {
+        await this.revokeByGrantId(grantId);
+      }
+      throw new errors.InvalidGrant('authorization code already consumed');
+    }
+  }
+
+  private async grantIdOf(id: string): Promise<string | null | undefined> {
+    const row: { grant_id: string | null } | undefined = await this.db(TABLE)
+      .where({ model: this.model, id })
+      .first('grant_id');
+    return row?.grant_id;
   }
 
   async destroy(id: string): Promise<void> {
@@ -97,7 +137,15 @@ class KnexAdapter implements Adapter {
     }
     const payload = JSON.parse(row.payload) as AdapterPayload;
     const opened = id === undefined ? payload : this.openSecret(id, payload);
-    return row.consumed_at === null ? opened : { ...opened, consumed: Number(row.consumed_at) };
+    if (row.consumed_at === null) {
+      return opened;
+    }
+    const consumedAtMs = Number(row.consumed_at);
+    if (this.model === 'RefreshToken' && this.refreshGrace?.forgives(consumedAtMs)) {
+      return opened;
+    }
+    // oidc-provider's models keep times in epoch seconds.
+    return { ...opened, consumed: Math.floor(consumedAtMs / 1000) };
   }
 
   private sealSecret(id: string, payload: AdapterPayload): AdapterPayload {

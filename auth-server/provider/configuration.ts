@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { errors } from 'oidc-provider';
 import type {
   Adapter,
@@ -9,6 +10,9 @@ import type {
 import type { JWK } from 'jose';
 import { isResourceId, serviceScopes } from '../../config/resources.js';
 import { defaultResource, resourceServerInfo } from './resource-indicators.js';
+import { THIRD_PARTY_POLICY, thirdPartyPolicy } from './registration-policy.js';
+import { publicOnlyFetch } from './public-urls.js';
+import type { HostResolver } from './public-urls.js';
 
 export interface ProviderSettings {
   readonly adapter: (model: string) => Adapter;
@@ -16,6 +20,11 @@ export interface ProviderSettings {
   readonly signingKid: string;
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  /** Resolves host names in registration metadata and before the provider fetches a URL. */
+  readonly resolveHost: HostResolver;
+  /** Spends an initial access token; true only for the one registration that spent it. */
+  readonly claimInitialAccessToken: (id: string) => Promise<boolean>;
   readonly findAccount?: FindAccount | undefined;
   /**
    * Adds the end-user half (interaction URL, pages rendered by the provider, grant loading),
@@ -30,7 +39,11 @@ export const ID_TOKEN_TTL_SECONDS = 3600;
 export const CLOCK_TOLERANCE_SECONDS = 15;
 
 /** Client metadata beyond RFC 7591 that Chirp reads. */
-const EXTRA_CLIENT_METADATA = ['resources', 'resource_server'] as const;
+const EXTRA_CLIENT_METADATA = ['resources', 'resource_server', 'first_party'] as const;
+/** Set by an operator through the CLI; a registration request may not carry them. */
+const OPERATOR_ONLY_METADATA: ReadonlySet<string> = new Set(['resource_server', 'first_party']);
+/** Largest JWK Set or sector identifier document the provider will read from a client's URL. */
+const FETCHED_DOCUMENT_LIMIT_BYTES = 64 * 1024;
 
 /**
  * The whole oidc-provider configuration, in one reviewed place. Every choice that differs from
@@ -54,7 +67,18 @@ function baseConfiguration(s: ProviderSettings): Configuration {
     },
     scopes: ['openid', 'offline_access', 'profile', ...serviceScopes],
     responseTypes: ['code'],
+    // oidc-provider 9 knows only S256, so `plain` is refused; PKCE is required of every client.
     pkce: { required: () => true },
+    rotateRefreshToken: true,
+    // Refresh tokens for apps granted offline_access that registered the refresh_token grant
+    // (offline-access.ts makes sure the user is asked).
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    fetch: publicOnlyFetch(s.resolveHost),
+    fetchResponseBodyLimits: {
+      jwks_uri: FETCHED_DOCUMENT_LIMIT_BYTES,
+      sector_identifier_uri: FETCHED_DOCUMENT_LIMIT_BYTES,
+    },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     enabledJWA: {
       clientAuthSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
@@ -70,6 +94,7 @@ function baseConfiguration(s: ProviderSettings): Configuration {
       Interaction: 3600,
       Session: 14 * 24 * 3600,
       Grant: 14 * 24 * 3600,
+      RefreshToken: s.refreshTokenTtlSeconds,
     },
     features: {
       devInteractions: { enabled: false },
@@ -85,6 +110,21 @@ function baseConfiguration(s: ProviderSettings): Configuration {
         }),
         useGrantedResource: () => true,
       },
+      registration: {
+        enabled: true,
+        initialAccessToken: true,
+        issueRegistrationAccessToken: true,
+        idFactory: () => `chirp_${randomBytes(12).toString('base64url')}`,
+        secretFactory: () => randomBytes(32).toString('base64url'),
+        policies: {
+          [THIRD_PARTY_POLICY]: thirdPartyPolicy({
+            resolve: s.resolveHost,
+            claimInitialAccessToken: s.claimInitialAccessToken,
+          }),
+        },
+      },
+      // RFC 7592; every update answers with a new registration access token, the old one dies.
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: s.findAccount ?? (() => undefined),
@@ -109,13 +149,23 @@ function tokenVisibleTo(_ctx: KoaContextWithOIDC, client: Client, token: TokenLi
   return typeof served === 'string' && audiences.includes(served);
 }
 
+/**
+ * Checks Chirp's own client metadata. oidc-provider passes a request context only when the
+ * metadata comes from a registration request, never when it loads a stored client.
+ */
 function validateExtraMetadata(
-  _ctx: KoaContextWithOIDC | undefined,
+  ctx: KoaContextWithOIDC | undefined,
   key: string,
   value: unknown,
 ): void {
   if (value === undefined) {
     return;
+  }
+  if (ctx !== undefined && OPERATOR_ONLY_METADATA.has(key)) {
+    throw new errors.InvalidClientMetadata(`${key} cannot be set through dynamic registration`);
+  }
+  if (key === 'first_party' && typeof value !== 'boolean') {
+    throw new errors.InvalidClientMetadata('first_party must be a boolean');
   }
   if (key === 'resources') {
     const ok = Array.isArray(value) && value.every((v) => typeof v === 'string' && isResourceId(v));

@@ -6,8 +6,16 @@ import type { LimiterStore } from '../../platform/rate-limit/limiter.js';
 import type { Logger } from 'pino';
 import type { Knex } from '../../platform/db/knex.js';
 import type { SecretBox } from '../storage/secret-box.js';
-import { createAdapterFactory } from './adapter.js';
+import { createLimiter } from '../../platform/rate-limit/limiter.js';
+import type { Limiter } from '../../platform/rate-limit/limiter.js';
+import { createAdapterFactory, takeOnce } from './adapter.js';
 import { providerConfiguration } from './configuration.js';
+import { refreshGrace } from './refresh-grace.js';
+import { countClientAuthFailures, gateClientLookups } from './client-auth-limit.js';
+import { limitRegistrations } from './registration-limit.js';
+import { offlineAccessAsksConsent } from './offline-access.js';
+import { systemResolver } from './public-urls.js';
+import type { HostResolver } from './public-urls.js';
 import { currentAccessKid, keySetFingerprint, listKeys, loadSigningKeys } from './keys.js';
 import { observeProvider } from './events.js';
 import { jwtIntrospectionIsInactive } from './introspection-jwt.js';
@@ -31,6 +39,14 @@ export interface ProviderHostOptions {
   readonly findAccount?: FindAccount;
   /** Adds the end-user half of the configuration (see ProviderSettings.configure). */
   readonly configure?: (base: Configuration) => Configuration;
+  /** Resolves host names of registration metadata (tests answer without DNS); default: system. */
+  readonly resolveHost?: HostResolver;
+}
+
+/** The rate limits the provider enforces, shared by every provider a host builds. */
+interface ProviderLimits {
+  readonly clientAuthFailures: Limiter;
+  readonly registrations: Limiter;
 }
 
 /**
@@ -47,9 +63,10 @@ export interface ProviderHost {
 
 export async function createProviderHost(options: ProviderHostOptions): Promise<ProviderHost> {
   const issuer = new URL(options.issuer);
+  const limits = providerLimits(options);
   // One adapter factory for every rebuilt provider, so the client cache survives a rotation.
-  const adapter = createAdapterFactory(options.db, options.box, options.cacheClients);
-  let state = await build(options, adapter);
+  const adapter = gatedAdapterFactory(options, limits.clientAuthFailures);
+  let state = await build(options, adapter, limits);
 
   return {
     get provider() {
@@ -64,14 +81,45 @@ export async function createProviderHost(options: ProviderHostOptions): Promise<
       if (fingerprint === state.fingerprint) {
         return false;
       }
-      state = await build(options, adapter);
+      state = await build(options, adapter, limits);
       options.logger.info({ keys: state.fingerprint }, 'signing keys changed; provider rebuilt');
       return true;
     },
   };
 }
 
-async function build(options: ProviderHostOptions, adapter: (model: string) => Adapter) {
+function providerLimits(options: ProviderHostOptions): ProviderLimits {
+  const store = options.limiterStore;
+  return {
+    clientAuthFailures: createLimiter({
+      name: 'client-auth-failures',
+      points: options.config.clientAuthMaxFailures,
+      durationSeconds: 60,
+      store,
+    }),
+    registrations: createLimiter({
+      name: 'registrations',
+      points: options.config.registrationsPerIpHour,
+      durationSeconds: 3600,
+      store,
+    }),
+  };
+}
+
+function gatedAdapterFactory(options: ProviderHostOptions, clientAuthFailures: Limiter) {
+  const factory = createAdapterFactory(options.db, options.box, {
+    cacheClients: options.cacheClients,
+    refreshGrace: refreshGrace(options.config.refreshGraceSeconds),
+  });
+  return (model: string): Adapter =>
+    model === 'Client' ? gateClientLookups(factory(model), clientAuthFailures) : factory(model);
+}
+
+async function build(
+  options: ProviderHostOptions,
+  adapter: (model: string) => Adapter,
+  limits: ProviderLimits,
+) {
   const keys = await listKeys(options.db);
   const provider = new Provider(
     options.issuer,
@@ -81,6 +129,9 @@ async function build(options: ProviderHostOptions, adapter: (model: string) => A
       signingKid: await currentAccessKid(options.db),
       cookieKeys: options.cookieKeys,
       accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: options.config.refreshTokenTtlSeconds,
+      resolveHost: options.resolveHost ?? systemResolver,
+      claimInitialAccessToken: (id) => takeOnce(options.db, 'InitialAccessToken', id),
       findAccount: options.findAccount,
       configure: options.configure,
     }),
@@ -88,6 +139,9 @@ async function build(options: ProviderHostOptions, adapter: (model: string) => A
   // Proxy mode reads the X-Forwarded-* values that pinToIssuer sets from the issuer.
   provider.proxy = true;
   provider.use(jwtIntrospectionIsInactive);
+  provider.use(offlineAccessAsksConsent(provider.pathFor('authorization')));
+  provider.use(countClientAuthFailures(limits.clientAuthFailures));
+  provider.use(limitRegistrations(provider.pathFor('registration'), limits.registrations));
   observeProvider(provider, options.logger, options.counters);
   const callback = provider.callback() as (
     req: IncomingMessage,

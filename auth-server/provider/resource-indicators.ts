@@ -3,6 +3,9 @@ import type { Client, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { isResourceId, resourceIds, resourceOfScope, resources } from '../../config/resources.js';
 import type { ResourceId } from '../../config/resources.js';
 
+/** The routes that run an authorization request: the first visit and its resumption. */
+const AUTHORIZATION_ROUTES: ReadonlySet<string> = new Set(['authorization', 'resume']);
+
 export interface ResourcePolicy {
   readonly accessTokenTtlSeconds: number;
   /** The kid of the key that signs access tokens now; `next` keys are published but never sign. */
@@ -54,23 +57,57 @@ export function resourceServerInfo(policy: ResourcePolicy) {
 }
 
 /**
- * Picks the resource when a client_credentials request names none: the one its scopes belong to,
- * or the client's only allowed resource. Anything else must be asked for explicitly.
+ * oidc-provider's defaultResource, for requests that name no `resource` (RFC 8707):
+ * - client_credentials: the one resource its scopes belong to, or the client's only allowed
+ *   resource; anything else must be asked for explicitly.
+ * - authorization requests: every resource the requested service scopes belong to, so an app
+ *   asking for `tweets:read feeds:read` gets a grant covering both APIs.
+ * - authorization_code and refresh_token (`oneOf` is the grant's resources): the only one, or
+ *   `invalid_target` asking the client to choose, since an access token has one audience.
  */
-export function defaultResource(ctx: KoaContextWithOIDC, client: Client): string | undefined {
-  if (ctx.oidc.params?.['grant_type'] !== 'client_credentials') {
-    return undefined;
+export function defaultResource(
+  ctx: KoaContextWithOIDC,
+  client: Client,
+  oneOf?: readonly string[],
+): string | string[] | undefined {
+  if (oneOf !== undefined) {
+    return onlyGrantedResource(oneOf);
   }
-  const fromScopes = new Set([...requestedScopes(ctx)].map(resourceOfScope));
+  if (ctx.oidc.params?.['grant_type'] === 'client_credentials') {
+    return clientCredentialsResource(ctx, client);
+  }
+  if (AUTHORIZATION_ROUTES.has(ctx.oidc.route)) {
+    const fromScopes = resourcesOfScopes(requestedScopes(ctx));
+    return fromScopes.length === 0 ? undefined : fromScopes;
+  }
+  return undefined;
+}
+
+function onlyGrantedResource(granted: readonly string[]): string {
+  const [only] = granted;
+  if (granted.length === 1 && only !== undefined) {
+    return only;
+  }
+  throw new errors.InvalidTarget(
+    `this grant covers ${granted.join(', ')}; name one of them with the resource parameter (RFC 8707)`,
+  );
+}
+
+function clientCredentialsResource(ctx: KoaContextWithOIDC, client: Client): string | undefined {
+  const fromScopes = resourcesOfScopes(requestedScopes(ctx));
   const [only] = fromScopes;
-  if (fromScopes.size === 1 && only !== undefined) {
+  if (fromScopes.length === 1 && only !== undefined) {
     return only;
   }
   const allowed = allowedResources(client);
-  if (fromScopes.size === 0 && allowed.length === 1) {
+  if (fromScopes.length === 0 && allowed.length === 1) {
     return allowed[0];
   }
   throw new errors.InvalidTarget('the resource parameter is required (RFC 8707)');
+}
+
+function resourcesOfScopes(scopes: ReadonlySet<string>): ResourceId[] {
+  return [...new Set([...scopes].map(resourceOfScope).filter((r) => r !== undefined))];
 }
 
 function requestedScopes(ctx: KoaContextWithOIDC): Set<string> {

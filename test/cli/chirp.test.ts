@@ -94,6 +94,71 @@ describe('chirp CLI', function () {
     expect((await chirp('clients', 'create', '--json')).code).to.equal(2);
   });
 
+  it('creates a first-party client and shows the flag in create, show and list', async function () {
+    const created = json(
+      await chirp(
+        'clients',
+        'create',
+        '--name',
+        'web',
+        '--grant',
+        'authorization_code',
+        '--grant',
+        'refresh_token',
+        '--auth-method',
+        'none',
+        '--redirect-uri',
+        'http://localhost:3000/callback',
+        '--scope',
+        'openid offline_access tweets:read',
+        '--first-party',
+        '--json',
+      ),
+    );
+    expect(created['first_party']).to.equal(true);
+    const id = created['client_id'] as string;
+    expect(json(await chirp('clients', 'show', id, '--json'))['first_party']).to.equal(true);
+    const listed = json(await chirp('clients', 'list', '--json'))['clients'] as {
+      client_id: string;
+      first_party: boolean;
+    }[];
+    expect(listed.find((c) => c.client_id === id)?.first_party).to.equal(true);
+    const plain = json(await chirp('clients', 'create', '--name', 'svc3', '--json'));
+    expect(plain['first_party']).to.equal(false);
+  });
+
+  it('creates an initial access token expiring in an hour by default', async function () {
+    const started = Date.now();
+    const out = json(await chirp('initial-access-token', 'create', '--json'));
+    expect(Object.keys(out).sort()).to.deep.equal(['expires_at', 'token']);
+    expect(out['token']).to.match(/^[A-Za-z0-9_-]{43,}$/);
+    const expiresAt = out['expires_at'] as string;
+    expect(expiresAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const seconds = (Date.parse(expiresAt) - started) / 1000;
+    expect(seconds).to.be.within(3590, 3600 + 60);
+  });
+
+  it('creates an initial access token with --expires-in, within bounds', async function () {
+    const started = Date.now();
+    const out = json(
+      await chirp('initial-access-token', 'create', '--expires-in', '120', '--json'),
+    );
+    expect((Date.parse(out['expires_at'] as string) - started) / 1000).to.be.within(110, 180);
+
+    const human = await chirp('initial-access-token', 'create');
+    expect(human.code).to.equal(0);
+    expect(human.stdout)
+      .to.match(/token: \S+/)
+      .and.match(/expires_at: \S+Z/);
+
+    const tooLong = await chirp('initial-access-token', 'create', '--expires-in', '9999999');
+    expect(tooLong.code).to.equal(1);
+    expect(tooLong.stderr).to.include('--expires-in');
+    expect((await chirp('initial-access-token', 'create', '--expires-in', 'soon')).code).to.equal(
+      2,
+    );
+  });
+
   it('lists keys and rotates them: next becomes current, current retiring', async function () {
     type Key = { kid: string; state: string; alg: string; use: string };
     const before = json(await chirp('keys', 'list', '--json'))['keys'] as Key[];
