@@ -1,12 +1,13 @@
 import type Koa from 'koa';
 import type { AuthConfig } from '../config/index.js';
-import { createInternalApp, createService } from '../platform/service.js';
+import { createInternalApp, createService, mountRouters } from '../platform/service.js';
 import { startComponent } from '../platform/component.js';
 import type { ComponentApps, RunningComponent } from '../platform/component.js';
 import { pingDatabase } from '../platform/db/knex.js';
 import type { Knex } from '../platform/db/knex.js';
 import { createLogger } from '../platform/observability/logger.js';
 import type { Logger } from '../platform/observability/logger.js';
+import type { ServiceResolver } from '../platform/registry/resolver.js';
 import { createMetrics } from '../platform/observability/metrics.js';
 import { openLimiterStore } from '../platform/rate-limit/redis.js';
 import { openAuthStorage } from './storage/open.js';
@@ -16,6 +17,8 @@ import { purgeExpired } from './provider/adapter.js';
 import { createProviderHost } from './provider/provider-host.js';
 import type { ProviderHost } from './provider/provider-host.js';
 import { providerCounters } from './provider/events.js';
+import { createEndUser } from './interactions/end-user.js';
+import { setProviderHeaders } from './interactions/security-headers.js';
 
 /** oidc-provider's clock tolerance: a row is purged only after it could no longer be accepted. */
 const PURGE_GRACE_MS = 60_000;
@@ -24,6 +27,8 @@ export interface AuthServerOptions {
   readonly logger?: Logger;
   /** PostgreSQL schema (tests isolate themselves with one). */
   readonly schema?: string;
+  /** How the users service is found (the registry); default the configured CHIRP_USERS_URL. */
+  readonly resolver?: ServiceResolver;
 }
 
 export interface AuthServer extends ComponentApps {
@@ -45,22 +50,39 @@ export async function createAuthServer(
   const { db, box } = await openAuthStorage(config, options.schema);
   const limiterStore = openLimiterStore(config.redisUrl, logger);
   await ensureKeys(db, box);
+  const cookieKeys = await loadCookieKeys(db, box);
+  const resolver = options.resolver;
+  const usersUrl = resolver && (async () => (await resolver.pick('users')).baseUrl);
+  const endUser = createEndUser({
+    config,
+    db,
+    cookieKeys,
+    limiterStore,
+    logger,
+    metrics,
+    ...(usersUrl && { usersUrl }),
+  });
   const host = await createProviderHost({
     issuer: config.issuer,
     db,
     box,
-    cookieKeys: await loadCookieKeys(db, box),
+    cookieKeys,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     cacheClients: true,
     logger,
     counters: providerCounters(metrics),
     config,
     limiterStore,
+    findAccount: endUser.findAccount,
+    configure: endUser.configure,
   });
   const serviceOptions = { logger, metrics, readiness: { database: () => pingDatabase(db) } };
-  const app = createService(serviceOptions);
+  // Interaction and account pages first; the provider is terminal and answers everything else.
+  const pages = endUser.router(() => host.provider);
+  const app = mountRouters(createService(serviceOptions), [pages]);
   app.use(function provider(ctx) {
     ctx.respond = false;
+    setProviderHeaders(ctx.res);
     return host.handle(ctx.req, ctx.res);
   });
   const timers = startMaintenance(config, db, host, logger);
@@ -72,6 +94,7 @@ export async function createAuthServer(
     logger,
     async close() {
       timers.forEach(clearInterval);
+      endUser.close();
       await limiterStore.close();
       await db.destroy();
     },

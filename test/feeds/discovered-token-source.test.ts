@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { isTokenRequestError } from '../../platform/http/errors.js';
-import { discoveredTokenSource } from '../../resource-services/feeds/clients/discovered-token-source.js';
+import { discoveredTokenSource } from '../../platform/http/discovered-token-source.js';
 import { STUB_CLIENT, startStubIssuer } from './stub-issuer.js';
 import type { StubIssuer } from './stub-issuer.js';
 import { pageOf, useWorld } from './world.js';

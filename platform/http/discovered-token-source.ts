@@ -2,11 +2,11 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import axios from 'axios';
 import { z } from 'zod';
-import { TokenRequestError, sanitizedCause } from '../../../platform/http/errors.js';
-import { createTokenSource } from '../../../platform/http/token-source.js';
-import type { TokenSource } from '../../../platform/http/token-source.js';
+import { TokenRequestError, sanitizedCause } from './errors.js';
+import { createTokenSource } from './token-source.js';
+import type { TokenSource } from './token-source.js';
 
-/** Who feeds is at the authorization server, and how long a token request may take. */
+/** Who a service is at the authorization server, and how long a token request may take. */
 export interface DiscoveredTokenSourceOptions {
   /** The issuer; its RFC 8414 metadata names the token endpoint. */
   readonly issuer: string;
@@ -18,9 +18,10 @@ export interface DiscoveredTokenSourceOptions {
 
 /**
  * A client-credentials {@link TokenSource} whose token endpoint is read from the issuer's
- * `/.well-known/oauth-authorization-server` on first use, not at start-up: feeds then starts
- * (and serves cached timelines) while the authorization server is still starting or down. A
- * failed discovery is tried again on the next call.
+ * `/.well-known/oauth-authorization-server` on first use, not at start-up: a service then starts
+ * (and serves what it can without its dependencies) while the authorization server is still
+ * starting or down. A failed discovery is tried again on the next call. Feeds and the auth
+ * server itself (which calls users to check passwords) share it.
  */
 export function discoveredTokenSource(options: DiscoveredTokenSourceOptions): TokenSource {
   let source: TokenSource | undefined;
