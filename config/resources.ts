@@ -3,6 +3,9 @@ export const resources = {
   'urn:chirp:users': ['users:read', 'users:write', 'users:admin', 'users:credentials'],
   'urn:chirp:tweets': ['tweets:read', 'tweets:write'],
   'urn:chirp:feeds': ['feeds:read'],
+  // The service registry on the gateway's internal port: components register (write) and
+  // resolve (read) with client_credentials tokens; never a user-delegated scope.
+  'urn:chirp:registry': ['registry:read', 'registry:write'],
 } as const satisfies Readonly<Record<string, readonly string[]>>;
 
 export type ResourceId = keyof typeof resources;

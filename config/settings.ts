@@ -281,6 +281,21 @@ export const feedsSettings = {
   ),
 } as const satisfies SettingGroup;
 
+// Gateway value shapes: a positive per-minute count, and comma-separated lists checked per item.
+const perMinute = z.coerce.number().int().min(1).max(10_000_000);
+const commaList = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : v;
+const ipOrCidr = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+  error: 'must be an IP address or CIDR such as 10.0.0.0/8',
+});
+const addressList = z.preprocess(commaList, z.array(ipOrCidr));
+const originList = z.preprocess(commaList, z.array(httpOrigin));
+
 /** Settings of the gateway (and of the service registry it hosts on its internal port). */
 export const gatewaySettings = {
   ...commonSettings,
@@ -295,11 +310,142 @@ export const gatewaySettings = {
   ),
   redisUrl: redisUrl,
   // gateway settings: helper-owned block below (routing, limits, CORS, proxies)
+  usersUrl: serviceUrl('CHIRP_USERS_URL', 'http://127.0.0.1:4101', 'users'),
+  tweetsUrl: serviceUrl('CHIRP_TWEETS_URL', 'http://127.0.0.1:4102', 'tweets'),
+  feedsUrl: serviceUrl('CHIRP_FEEDS_URL', 'http://127.0.0.1:4103', 'feeds'),
+  clientId: clientCredential(
+    'CHIRP_GATEWAY_CLIENT_ID',
+    'Client id the gateway reads tweets with for GET /profiles/{handle}',
+  ),
+  clientSecret: clientCredential(
+    'CHIRP_GATEWAY_CLIENT_SECRET',
+    'Client secret the gateway reads tweets with for GET /profiles/{handle}',
+  ),
+  rateLimit: setting(
+    'CHIRP_GATEWAY_RATE_LIMIT',
+    perMinute,
+    600,
+    'Requests a minute per client (client_credentials token) or per user (user token).',
+  ),
+  rateLimitBurst: setting(
+    'CHIRP_GATEWAY_RATE_LIMIT_BURST',
+    perMinute,
+    100,
+    'Requests a client or user may send at once (the bucket size) before the rate applies.',
+  ),
+  anonRateLimit: setting(
+    'CHIRP_GATEWAY_ANON_RATE_LIMIT',
+    perMinute,
+    120,
+    'Requests a minute per client IP for requests without a valid token.',
+  ),
+  anonRateLimitBurst: setting(
+    'CHIRP_GATEWAY_ANON_RATE_LIMIT_BURST',
+    perMinute,
+    20,
+    'Requests without a valid token one IP may send at once before the rate applies.',
+  ),
+  trustedProxies: setting(
+    'CHIRP_GATEWAY_TRUSTED_PROXIES',
+    addressList,
+    [],
+    'Comma-separated IPs or CIDRs of proxies in front of the gateway whose X-Forwarded-For is believed (empty: none).',
+  ),
+  corsOrigins: setting(
+    'CHIRP_GATEWAY_CORS_ORIGINS',
+    originList,
+    [],
+    'Comma-separated browser origins allowed to call the API cross-origin (empty: none).',
+  ),
+  bodyLimitBytes: setting(
+    'CHIRP_GATEWAY_BODY_LIMIT',
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(16 * 1024 * 1024),
+    64 * 1024,
+    'Largest request body the gateway accepts, in bytes (413 beyond it, before it is read).',
+  ),
+  requestTimeoutMs: setting(
+    'CHIRP_GATEWAY_REQUEST_TIMEOUT_MS',
+    z.coerce.number().int().min(100).max(120_000),
+    5000,
+    'Milliseconds a request may take at the gateway, body upload and retries included (then 504).',
+  ),
+  upstreamTimeoutMs: setting(
+    'CHIRP_GATEWAY_UPSTREAM_TIMEOUT_MS',
+    z.coerce.number().int().min(50).max(120_000),
+    2500,
+    'Milliseconds one attempt at an upstream service may take before it counts as failed.',
+  ),
 } as const satisfies SettingGroup;
 
 /** Settings of the service registry (hosted by the gateway) and of its clients. */
 export const registrySettings = {
   // registry settings: helper-owned block below (URL, backend, TTL, heartbeat)
+  url: setting(
+    'CHIRP_REGISTRY_URL',
+    z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+    undefined,
+    "Registry base URL (the gateway's internal port, e.g. http://127.0.0.1:8081); components register there and resolve other services through it. Empty: no registration, static URLs.",
+  ),
+  backend: setting(
+    'CHIRP_REGISTRY_BACKEND',
+    z.enum(['memory', 'redis', 'postgres', 'static']),
+    'memory',
+    'Where the gateway keeps registered instances: memory (one gateway), redis or postgres (shared by several gateways), static (no registry; configured URLs).',
+  ),
+  redisUrl: setting(
+    'CHIRP_REGISTRY_REDIS_URL',
+    z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^rediss?$/ }).optional()),
+    undefined,
+    'Redis URL of the registry when CHIRP_REGISTRY_BACKEND=redis.',
+  ),
+  databaseUrl: setting(
+    'CHIRP_REGISTRY_DATABASE_URL',
+    optionalUrl,
+    undefined,
+    'PostgreSQL URL of the registry when CHIRP_REGISTRY_BACKEND=postgres.',
+  ),
+  ttlSeconds: setting(
+    'CHIRP_REGISTRY_TTL',
+    seconds(2, 3600),
+    15,
+    'Seconds an instance stays registered without a heartbeat; a crashed instance gets no traffic after this.',
+  ),
+  heartbeatSeconds: setting(
+    'CHIRP_REGISTRY_HEARTBEAT',
+    seconds(1, 1200),
+    5,
+    'Seconds between heartbeats of a registered instance; must be under a third of CHIRP_REGISTRY_TTL.',
+  ),
+  refreshMs: setting(
+    'CHIRP_REGISTRY_REFRESH_MS',
+    z.coerce.number().int().min(100).max(60_000),
+    2000,
+    "Milliseconds between refreshes of a caller's cached instance list (keep well under the TTL).",
+  ),
+  pick: setting(
+    'CHIRP_REGISTRY_PICK',
+    z.enum(['round-robin', 'least-outstanding']),
+    'round-robin',
+    'How a caller picks among healthy instances: round-robin, or the one with fewest requests in flight.',
+  ),
+  clientId: clientCredential(
+    'CHIRP_REGISTRY_CLIENT_ID',
+    'Client id (scopes registry:write registry:read) this component registers and resolves with',
+  ),
+  clientSecret: clientCredential(
+    'CHIRP_REGISTRY_CLIENT_SECRET',
+    'Client secret this component registers and resolves with',
+  ),
+  advertiseHost: setting(
+    'CHIRP_REGISTRY_ADVERTISE_HOST',
+    z.preprocess((v) => (v === '' ? undefined : v), host.optional()),
+    undefined,
+    'Host name other components reach this instance at; empty: the address it listens on.',
+  ),
 } as const satisfies SettingGroup;
 
 /** Settings of the launcher (`npm start`). */

@@ -5,6 +5,11 @@ import { listen } from './lifecycle.js';
 import { issuerJwks } from './auth/jwks.js';
 import { createAccessTokenVerifier } from './auth/verify-access-token.js';
 import type { AccessTokenVerifier } from './auth/verify-access-token.js';
+import type { RegistryConfig } from '../config/index.js';
+import { startRegistrationAgent } from './registry/agent.js';
+import type { RegistrationAgent } from './registry/agent.js';
+import { newInstanceId, platformVersion, registryClientFor } from './registry/discovery.js';
+import type { RegistryAccess } from './registry/discovery.js';
 
 /** What a component's composition root builds: its public and internal apps, and its cleanup. */
 export interface ComponentApps {
@@ -59,4 +64,71 @@ export function serviceVerifier(
   getKey: JWTVerifyGetKey = issuerJwks(issuer),
 ): AccessTokenVerifier {
   return createAccessTokenVerifier({ issuer, audience, getKey });
+}
+
+/** How a started component registers itself (DESIGN.md "Between services"). */
+export interface RegistrationOptions extends Omit<RegistryAccess, 'logger'> {
+  /** The service name callers resolve, e.g. `tweets`. */
+  readonly service: string;
+  readonly registry: RegistryConfig;
+  /** Default: a fresh {@link newInstanceId}. */
+  readonly instanceId?: string;
+}
+
+/** A running component that is also registered (when the registry is configured). */
+export type RegisteredComponent<A extends ComponentApps = ComponentApps> = RunningComponent<A> & {
+  /** The registration agent, or undefined in static mode (CHIRP_REGISTRY_URL unset). */
+  readonly registration: RegistrationAgent | undefined;
+};
+
+/**
+ * Registers a started component with the service registry and keeps it registered; `stop`
+ * deregisters first (no new traffic), then drains and closes. Opt-in: without
+ * CHIRP_REGISTRY_URL nothing is registered and the component is returned as it was. Registry
+ * failures are logged and retried, never fatal.
+ *
+ * @throws ConfigError when the registry is configured without client credentials.
+ */
+export async function registerWhileRunning<A extends ComponentApps>(
+  running: RunningComponent<A>,
+  options: RegistrationOptions,
+): Promise<RegisteredComponent<A>> {
+  const logger = running.apps.logger;
+  const client = registryClientFor(options.registry, { ...options, logger });
+  if (client === undefined) {
+    return { ...running, registration: undefined };
+  }
+  const baseUrl = advertisedUrl(running.url, options.registry.advertiseHost);
+  const registration = await startRegistrationAgent({
+    client,
+    registration: {
+      name: options.service,
+      instanceId: options.instanceId ?? newInstanceId(options.service),
+      baseUrl,
+      healthUrl: `${baseUrl}/healthz`,
+      version: platformVersion,
+      openapiUrl: `${baseUrl}/openapi.json`,
+    },
+    heartbeatMs: options.registry.heartbeatSeconds * 1000,
+    logger,
+  });
+  return {
+    ...running,
+    registration,
+    async stop() {
+      await registration.stop();
+      client.close();
+      await running.stop();
+    },
+  };
+}
+
+/** The listening URL with the advertised host in place of the listen address. */
+function advertisedUrl(listening: string, advertiseHost: string | undefined): string {
+  if (advertiseHost === undefined) {
+    return listening;
+  }
+  const url = new URL(listening);
+  url.hostname = advertiseHost;
+  return url.origin;
 }

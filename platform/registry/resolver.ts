@@ -55,3 +55,29 @@ export function staticResolver(urls: Readonly<Record<string, string>>): ServiceR
     close() {},
   };
 }
+
+/** An instance handed out for one request, counted as outstanding until released. */
+export interface InstanceLease {
+  readonly instance: ServiceInstance;
+  /** Ends the request; `failed` also tells the resolver to avoid the instance for a while. */
+  release(outcome?: { readonly failed: boolean }): void;
+}
+
+/**
+ * A resolver that balances load and learns from failures: what the gateway's proxy and any
+ * caller that knows when its request ends should use. Plain `pick` still works.
+ */
+export interface BalancingResolver extends ServiceResolver {
+  /** Like `pick`, but counts the request as outstanding (least-outstanding picking) until released. */
+  lease(service: string, exclude?: ReadonlySet<string>): Promise<InstanceLease>;
+  /**
+   * Passive health check: the instance failed a request (refused connection, timeout, 5xx), so
+   * it is skipped for a short while (or until it leaves the registry) when another is available.
+   */
+  reportFailure(service: string, instanceId: string): void;
+}
+
+/** Whether `resolver` also balances and takes failure reports. */
+export function isBalancingResolver(resolver: ServiceResolver): resolver is BalancingResolver {
+  return 'lease' in resolver && 'reportFailure' in resolver;
+}

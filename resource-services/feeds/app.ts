@@ -9,9 +9,11 @@ import { createLogger } from '../../platform/observability/logger.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import { createMetrics } from '../../platform/observability/metrics.js';
 import type { Metrics } from '../../platform/observability/metrics.js';
+import { staticResolver } from '../../platform/registry/resolver.js';
+import type { ServiceResolver } from '../../platform/registry/resolver.js';
 import { createInternalApp, createService, mountRouters } from '../../platform/service.js';
 import { createTimelineCache } from './cache.js';
-import { discoveredTokenSource } from './clients/discovered-token-source.js';
+import { discoveredTokenSource } from '../../platform/http/discovered-token-source.js';
 import { createTweetsClient } from './clients/tweets.js';
 import { createUsersClient } from './clients/users.js';
 import { requireClientCredentials } from './credentials.js';
@@ -37,6 +39,11 @@ export interface FeedsDeps {
    * CHIRP_FEEDS_CLIENT_ID/SECRET at the issuer's token endpoint (found by discovery).
    */
   readonly tokenSource?: TokenSource;
+  /**
+   * How feeds finds users and tweets; default CHIRP_USERS_URL and CHIRP_TWEETS_URL (static).
+   * main.ts passes a registry resolver when CHIRP_REGISTRY_URL is set. Feeds closes it.
+   */
+  readonly resolver?: ServiceResolver;
   /** Overrides of each dependency's policy (tests shorten the breaker's half-open delay). */
   readonly policies?: Readonly<{
     users?: Readonly<DependencyPolicyOptions>;
@@ -63,16 +70,14 @@ export async function createFeedsService(
   const logger = deps.logger ?? createLogger('feeds', config.logLevel);
   const metrics = createMetrics('feeds');
   const repo = await openFeedsRepository(config, deps.schema);
-  const clientOptions = { tokens, logger, metrics };
+  const resolver =
+    deps.resolver ?? staticResolver({ users: config.usersUrl, tweets: config.tweetsUrl });
+  const clientOptions = { tokens, logger, metrics, resolver };
   const users = memoizedUsers(
-    createUsersClient({ ...clientOptions, baseUrl: config.usersUrl, policy: deps.policies?.users }),
+    createUsersClient({ ...clientOptions, policy: deps.policies?.users }),
     { followingMs: config.followingCacheMs, authorsMs: config.authorCacheMs },
   );
-  const tweets = createTweetsClient({
-    ...clientOptions,
-    baseUrl: config.tweetsUrl,
-    policy: deps.policies?.tweets,
-  });
+  const tweets = createTweetsClient({ ...clientOptions, policy: deps.policies?.tweets });
   const timeline = createTimeline({
     users,
     tweets,
@@ -93,6 +98,7 @@ export async function createFeedsService(
     async close() {
       users.close();
       tweets.close();
+      resolver.close();
       await repo.close();
     },
   };

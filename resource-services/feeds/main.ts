@@ -1,6 +1,9 @@
 import { loadConfig } from '../../config/index.js';
 import { configOrExit } from '../../platform/run.js';
 import { stopOnSignals } from '../../platform/lifecycle.js';
+import { registerWhileRunning } from '../../platform/component.js';
+import { checkRegistryConfig, serviceResolverFor } from '../../platform/registry/discovery.js';
+import { createLogger } from '../../platform/observability/logger.js';
 import { requireClientCredentials } from './credentials.js';
 
 const config = configOrExit(() => {
@@ -9,8 +12,20 @@ const config = configOrExit(() => {
   requireClientCredentials(loaded);
   return loaded;
 });
+const registry = configOrExit(() => checkRegistryConfig(loadConfig('registry')));
 // Imported after the configuration is valid, so a config error is the first thing printed.
 const { startFeedsService } = await import('./app.js');
-const running = await startFeedsService(config);
+const logger = createLogger('feeds', config.logLevel);
+// Users and tweets through the registry when CHIRP_REGISTRY_URL is set, else their URLs.
+const resolver = serviceResolverFor(registry, {
+  issuer: config.issuer,
+  logger,
+  staticUrls: { users: config.usersUrl, tweets: config.tweetsUrl },
+});
+const running = await registerWhileRunning(await startFeedsService(config, { logger, resolver }), {
+  service: 'feeds',
+  registry,
+  issuer: config.issuer,
+});
 running.apps.logger.info({ url: running.url, metrics: running.metricsUrl }, 'feeds listening');
 stopOnSignals(running, running.apps.logger, config.shutdownTimeoutSeconds * 1000);

@@ -10,6 +10,8 @@ import type {
 import type { TokenSource } from '../../../platform/http/token-source.js';
 import type { Logger } from '../../../platform/observability/logger.js';
 import type { Metrics } from '../../../platform/observability/metrics.js';
+import type { ServiceResolver } from '../../../platform/registry/resolver.js';
+import { instanceRouting } from './instances.js';
 
 /** What every outbound call of one incoming request carries. */
 export interface CallContext {
@@ -25,8 +27,8 @@ export interface CallContext {
 
 /** How a dependency client is built at start-up. */
 export interface DependencyClientOptions {
-  /** The dependency's base URL. */
-  readonly baseUrl: string;
+  /** Finds the dependency's instances: the registry, or its configured URL (static). */
+  readonly resolver: ServiceResolver;
   /** Client-credentials tokens, shared by every client of the service. */
   readonly tokens: TokenSource;
   readonly logger: Logger;
@@ -84,15 +86,17 @@ export function dependencyClient(
     { ...clientPolicyDefaults, ...options.policy },
     { logger: options.logger, metrics: options.metrics },
   );
+  const routing = instanceRouting(options.resolver, identity.name);
   const http = createResilientClient({
     name: identity.name,
-    baseUrl: () => options.baseUrl,
+    baseUrl: () => routing.baseUrl(),
     policy,
     tokens: { source: options.tokens, resource: identity.resource, scope: identity.scope },
     logger: options.logger,
   });
   return {
-    send: (request, call) => http.request<unknown>({ ...request, ...contextFields(call) }),
+    send: (request, call) =>
+      routing.call(() => http.request<unknown>({ ...request, ...contextFields(call) })),
     answer: (res, schema) => answerOf(identity.name, res, schema),
     close: () => http.close(),
   };
