@@ -8,7 +8,7 @@
  * with --cpu-prof into this folder; figures are then marked as profiled, not valid),
  * BENCH_ENFORCE=1 (exit 1 when a target is missed).
  *
- * BENCH_SUITES ("tokens,services") chooses the suites: `tokens` is the token endpoint above;
+ * BENCH_SUITES ("tokens,services,gateway") chooses the suites (`gateway` is bench/gateway.ts): `tokens` is the token endpoint above;
  * `services` is bench/services.ts (GET /tweets/{id}, POST /tweets, GET /feeds/home), which uses
  * this file's child tracking, clean-up and load runner through `servicesHarness` at the end.
  */
@@ -18,6 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadReport, LoadSpec, RunFigures } from './load.js';
+import { runGatewaySuite } from './gateway.js';
 import { runServicesSuite } from './services.js';
 import type { Harness } from './services.js';
 import { checkSample } from './sample.js';
@@ -470,11 +471,11 @@ process.once('SIGTERM', (s) => void abort(s));
 
 // --- BENCH_SUITES: the token suite above (`main`), then the services suite (bench/services.ts).
 
-const SUITES = ['tokens', 'services'] as const;
+const SUITES = ['tokens', 'services', 'gateway'] as const;
 type SuiteName = (typeof SUITES)[number];
 
 function readSuites(): SuiteName[] {
-  const names = (process.env['BENCH_SUITES'] ?? 'tokens,services')
+  const names = (process.env['BENCH_SUITES'] ?? 'tokens,services,gateway')
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
@@ -527,7 +528,11 @@ let exitCode = 0;
 try {
   for (const suite of readSuites()) {
     const code = await runSuite(
-      suite === 'tokens' ? main : () => runServicesSuite(servicesHarness),
+      suite === 'tokens'
+        ? main
+        : suite === 'gateway'
+          ? () => runGatewaySuite(servicesHarness)
+          : () => runServicesSuite(servicesHarness),
     );
     exitCode = Math.max(exitCode, code);
   }

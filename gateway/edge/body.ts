@@ -1,0 +1,90 @@
+import type { IncomingMessage } from 'node:http';
+import type { Middleware } from 'koa';
+import { ProblemError } from '../../platform/errors.js';
+import '../state.js';
+
+/** Methods whose body is forwarded; a body on GET or HEAD is never read nor sent on. */
+const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Reads the request body into `ctx.state.requestBody` before anything is forwarded: 413 for a
+ * declared Content-Length over the limit before a byte is read, 413 as soon as a chunked body
+ * passes it, 408 when the body has not arrived by the request's deadline. Buffering also means
+ * a service always gets a Content-Length, never the client's chunked framing.
+ */
+export function bufferBody(limitBytes: number): Middleware {
+  return async function bufferBodyMiddleware(ctx, next) {
+    if (WITH_BODY.has(ctx.method) && hasBody(ctx.req)) {
+      const declared = Number(ctx.req.headers['content-length'] ?? Number.NaN);
+      if (declared > limitBytes) {
+        throw tooLarge(limitBytes);
+      }
+      const deadline = ctx.state.deadline ?? Date.now() + 30_000;
+      ctx.state.requestBody = await readAtMost(ctx.req, limitBytes, deadline);
+    }
+    await next();
+  };
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+function tooLarge(limit: number): ProblemError {
+  return new ProblemError({
+    status: 413,
+    title: 'Content Too Large',
+    detail: `The request body must be at most ${limit} bytes.`,
+    // Otherwise Node would read and discard the rest of the body to reuse the connection.
+    headers: { Connection: 'close' },
+  });
+}
+
+function tooSlow(): ProblemError {
+  return new ProblemError({
+    status: 408,
+    title: 'Request Timeout',
+    detail: 'The request body did not arrive in time.',
+    headers: { Connection: 'close' },
+  });
+}
+
+/** Collects the body, or rejects at the limit (the stream is paused, not destroyed: see json-body). */
+function readAtMost(req: IncomingMessage, limit: number, deadline: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const timer = setTimeout(() => fail(tooSlow()), Math.max(0, deadline - Date.now()));
+    const stop = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onCut);
+      req.off('close', onCut);
+    };
+    const fail = (problem: ProblemError): void => {
+      stop();
+      req.pause();
+      reject(problem);
+    };
+    const onData = (chunk: Buffer): void => {
+      received += chunk.length;
+      if (received > limit) {
+        fail(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks, received));
+    };
+    const onCut = (): void =>
+      fail(ProblemError.badRequest('The request body ended before it was complete.'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onCut);
+    req.on('close', onCut);
+  });
+}

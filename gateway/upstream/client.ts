@@ -1,0 +1,265 @@
+import {
+  ExponentialBackoff,
+  TimeoutStrategy,
+  handleWhen,
+  isBrokenCircuitError,
+  isTaskCancelledError,
+  retry,
+  timeout,
+} from 'cockatiel';
+import type { RetryPolicy } from 'cockatiel';
+import { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
+import { isBalancingResolver, isNoInstanceError } from '../../platform/registry/resolver.js';
+import type { ServiceInstance, ServiceResolver } from '../../platform/registry/resolver.js';
+import type { InstanceBreakers } from './breakers.js';
+import { NOT_SENT, UpstreamFailure, isUpstreamFailure } from './errors.js';
+import type { UpstreamFailureKind } from './errors.js';
+
+/** One request to an upstream service, as the gateway forwards it. */
+export interface UpstreamRequest {
+  readonly method: Dispatcher.HttpMethod;
+  /** Path and query string, starting with `/`. */
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+  /** Whether repeating it cannot do the work twice (an idempotent method or Idempotency-Key). */
+  readonly idempotent: boolean;
+  /** Epoch ms by which the exchange, retries included, must be over. */
+  readonly deadline: number;
+}
+
+/** A buffered answer from one instance (any status: an answer says the instance is alive). */
+export interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Buffer;
+  readonly instanceId: string;
+}
+
+/** Sends requests to services by name, across their instances, with the resilience policies. */
+export interface Upstreams {
+  /**
+   * Sends `req` to an instance of `service`, trying another (or the same, when it is the only
+   * one) after a failure when that is safe: always when nothing was sent, and for idempotent
+   * requests after a broken connection or a timeout.
+   * @throws UpstreamFailure when no attempt got an answer.
+   */
+  send(service: string, req: UpstreamRequest): Promise<UpstreamResponse>;
+  /** Closes the keep-alive connections. */
+  close(): Promise<void>;
+}
+
+export interface UpstreamsOptions {
+  readonly resolver: ServiceResolver;
+  readonly breakers: InstanceBreakers;
+  /** Bound on one attempt, headers and body. */
+  readonly attemptTimeoutMs: number;
+  /** Attempts after the first one (default 2). */
+  readonly retries?: number;
+  /** Called for each failed attempt (metrics). */
+  readonly onFailure?: (failure: UpstreamFailure) => void;
+}
+
+/** The most a gateway buffers of one answer; resource answers are small JSON documents. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+export function createUpstreams(options: UpstreamsOptions): Upstreams {
+  // One agent keeps a keep-alive pool per instance origin.
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 256,
+    connect: { timeout: 2000 },
+  });
+  const limit = timeout(options.attemptTimeoutMs, TimeoutStrategy.Aggressive);
+  const retrying = retryPolicy(options.retries ?? 2);
+  return {
+    async send(service, req) {
+      const tried = new Set<string>();
+      const remaining = Math.max(1, req.deadline - Date.now());
+      const deadline = AbortSignal.timeout(remaining);
+      const attempt = async (signal: AbortSignal): Promise<UpstreamResponse> => {
+        let instance: ServiceInstance | undefined;
+        try {
+          instance = await pick(options.resolver, service, tried, options.breakers);
+          tried.add(instance.instanceId);
+          const target = instance;
+          // Classified inside the breaker, which counts only instance faults.
+          return await options.breakers.policyFor(target).execute(async () => {
+            try {
+              return await limit.execute(
+                ({ signal: s }) => exchange(agent, target, req, s),
+                signal,
+              );
+            } catch (e) {
+              throw classify(e, service, req);
+            }
+          });
+        } catch (e) {
+          const failure = classify(e, service, req);
+          reportFailure(options, failure, instance);
+          throw failure;
+        }
+      };
+      try {
+        return await retrying.execute(({ signal }) => attempt(signal), deadline);
+      } catch (e) {
+        if (deadline.aborted && !(isUpstreamFailure(e) && NOT_SENT.has(e.kind))) {
+          throw new UpstreamFailure({ service, kind: 'timeout', retryable: false });
+        }
+        throw e;
+      }
+    },
+    close: () => agent.close(),
+  };
+}
+
+/** Tells metrics, and a balancing resolver, that an attempt failed. */
+function reportFailure(
+  options: UpstreamsOptions,
+  failure: UpstreamFailure,
+  instance: ServiceInstance | undefined,
+): void {
+  options.onFailure?.(failure);
+  if (failure.instanceFault && instance !== undefined && isBalancingResolver(options.resolver)) {
+    options.resolver.reportFailure(instance.name, instance.instanceId);
+  }
+}
+
+function retryPolicy(retries: number): RetryPolicy {
+  return retry(
+    handleWhen((e) => isUpstreamFailure(e) && e.retryable),
+    // Short: a retry usually lands on another instance, which need not wait.
+    { maxAttempts: retries, backoff: new ExponentialBackoff({ initialDelay: 5, maxDelay: 100 }) },
+  );
+}
+
+/**
+ * An instance not tried yet whose circuit is not resting; failing that, any non-resting one
+ * (a lone instance is worth a second try after a stale keep-alive connection broke).
+ */
+async function pick(
+  resolver: ServiceResolver,
+  service: string,
+  tried: ReadonlySet<string>,
+  breakers: InstanceBreakers,
+): Promise<ServiceInstance> {
+  const resting = breakers.resting(service);
+  if (tried.size > 0) {
+    try {
+      return await resolver.pick(service, union(resting, tried));
+    } catch (e) {
+      if (!isNoInstanceError(e)) {
+        throw e;
+      }
+    }
+  }
+  return resolver.pick(service, resting);
+}
+
+function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {
+  const all = new Set(a);
+  for (const x of b) {
+    all.add(x);
+  }
+  return all;
+}
+
+async function exchange(
+  agent: Agent,
+  instance: ServiceInstance,
+  req: UpstreamRequest,
+  signal: AbortSignal,
+): Promise<UpstreamResponse> {
+  const res = await agent.request({
+    origin: instance.baseUrl,
+    path: req.path,
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal,
+  });
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: await readAtMost(res.body, MAX_RESPONSE_BYTES),
+    instanceId: instance.instanceId,
+  };
+}
+
+async function readAtMost(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) {
+      body.destroy();
+      throw new TooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+class TooLarge extends Error {}
+
+/** Error codes that mean the request never left: no connection was made. */
+const REFUSED_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function classify(e: unknown, service: string, req: UpstreamRequest): UpstreamFailure {
+  if (isUpstreamFailure(e)) {
+    return e;
+  }
+  const kind = kindOf(e);
+  if (kind === undefined) {
+    throw e;
+  }
+  const retryable = NOT_SENT.has(kind) || (req.idempotent && kind !== 'too-large');
+  return new UpstreamFailure({
+    service,
+    kind,
+    retryable,
+    message: `${service}: ${kind}${e instanceof Error ? ` (${e.message})` : ''}`,
+  });
+}
+
+function kindOf(e: unknown): UpstreamFailureKind | undefined {
+  if (isNoInstanceError(e)) {
+    return 'no-instance';
+  }
+  if (isBrokenCircuitError(e)) {
+    return 'circuit-open';
+  }
+  if (isTaskCancelledError(e)) {
+    return 'timeout';
+  }
+  if (e instanceof TooLarge) {
+    return 'too-large';
+  }
+  const code = errorCode(e);
+  if (code === undefined) {
+    return undefined;
+  }
+  if (REFUSED_CODES.has(code)) {
+    return 'refused';
+  }
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
+    ? 'timeout'
+    : 'transport';
+}
+
+/** The `code` of a network or undici error (also on its cause, where undici wraps one). */
+function errorCode(e: unknown): string | undefined {
+  if (!(e instanceof Error)) {
+    return undefined;
+  }
+  if ('code' in e && typeof e.code === 'string') {
+    return e.code;
+  }
+  return e.cause === undefined ? undefined : errorCode(e.cause);
+}
