@@ -16,9 +16,13 @@ const auth = configOrExit(() => loadConfig('auth'));
 const users = configOrExit(() => loadConfig('users'));
 const tweets = configOrExit(() => loadConfig('tweets'));
 const feeds = configOrExit(() => loadConfig('feeds'));
+const gateway = configOrExit(() => loadConfig('gateway'));
 
 const withDemoData = process.argv.slice(2).includes('--demo');
 const readyUrl = (metricsPort: number) => `http://127.0.0.1:${metricsPort}/readyz`;
+/** The registry lives on the gateway's internal port; every other component registers there. */
+const registryUrl = `http://127.0.0.1:${gateway.metricsPort}`;
+const REGISTRY_SCOPE = 'registry:write registry:read';
 const running: Supervised[] = [];
 
 function supervise(spec: ComponentSpec): Supervised {
@@ -69,7 +73,22 @@ async function startAll(): Promise<ClientCredentials> {
       name: 'auth server (checks passwords and creates accounts at users)',
       scope: 'users:credentials users:admin users:read',
     },
+    {
+      key: 'gateway',
+      name: 'gateway (reads tweets for profile pages)',
+      scope: 'tweets:read',
+    },
+    ...['auth', 'users', 'tweets', 'feeds'].map((component) => ({
+      key: `registry-${component}`,
+      name: `${component} at the service registry`,
+      scope: REGISTRY_SCOPE,
+    })),
   ]);
+  const registryEnv = (component: string) => ({
+    CHIRP_REGISTRY_URL: registryUrl,
+    CHIRP_REGISTRY_CLIENT_ID: clients[`registry-${component}`]!.client_id,
+    CHIRP_REGISTRY_CLIENT_SECRET: clients[`registry-${component}`]!.client_secret,
+  });
   await supervise({
     name: 'auth-server',
     entry: 'auth-server/main.ts',
@@ -77,6 +96,18 @@ async function startAll(): Promise<ClientCredentials> {
     env: {
       CHIRP_AUTH_CLIENT_ID: clients['auth']!.client_id,
       CHIRP_AUTH_CLIENT_SECRET: clients['auth']!.client_secret,
+      ...registryEnv('auth'),
+    },
+  }).start();
+  // The gateway hosts the registry, so it comes before the services; its /readyz waits on them,
+  // so its start is judged by /healthz.
+  await supervise({
+    name: 'gateway',
+    entry: 'gateway/main.ts',
+    readyUrl: `http://127.0.0.1:${gateway.metricsPort}/healthz`,
+    env: {
+      CHIRP_GATEWAY_CLIENT_ID: clients['gateway']!.client_id,
+      CHIRP_GATEWAY_CLIENT_SECRET: clients['gateway']!.client_secret,
     },
   }).start();
   await Promise.all([
@@ -84,11 +115,13 @@ async function startAll(): Promise<ClientCredentials> {
       name: 'users',
       entry: 'resource-services/users/main.ts',
       readyUrl: readyUrl(users.metricsPort),
+      env: registryEnv('users'),
     }).start(),
     supervise({
       name: 'tweets',
       entry: 'resource-services/tweets/main.ts',
       readyUrl: readyUrl(tweets.metricsPort),
+      env: registryEnv('tweets'),
     }).start(),
   ]);
   await supervise({
@@ -98,6 +131,7 @@ async function startAll(): Promise<ClientCredentials> {
     env: {
       CHIRP_FEEDS_CLIENT_ID: clients['feeds']!.client_id,
       CHIRP_FEEDS_CLIENT_SECRET: clients['feeds']!.client_secret,
+      ...registryEnv('feeds'),
     },
   }).start();
   return clients['demo']!;
@@ -123,9 +157,14 @@ Chirp is running (Ctrl-C stops every component).
 
   authorization server  ${auth.issuer}   discovery: ${auth.issuer}/.well-known/openid-configuration
                         metrics: http://127.0.0.1:${auth.metricsPort}/metrics
+  gateway               http://localhost:${gateway.port}   (the public entry point for the APIs)
+                        registry and metrics: http://127.0.0.1:${gateway.metricsPort}
 ${svc('users service', users)}
 ${svc('tweets service', tweets)}
 ${svc('feeds service', feeds)}
+
+Your Chirp account and the apps connected to it: ${auth.issuer}/account/apps
+Register a third-party app: npm run cli -- initial-access-token create (then POST ${auth.issuer}/reg)
 
 Demo service client (development only; saved in ${auth.dataDir}/launcher-clients.json):
   client_id      ${demo.client_id}
@@ -146,10 +185,10 @@ function printDemoData(
   out(`Demo data (development only) ${created ? 'created' : 'already there'}: users alice, bob and carol
 (password "${DEMO_PASSWORD}"); alice follows bob and carol, each has tweets.
 
-See bob's tweets through the tweets API with a service token:
+See bob's tweets through the gateway with a service token:
   TOKEN=$(curl -s -u '${demo.client_id}:${demo.client_secret}' \\
     -d grant_type=client_credentials -d resource=urn:chirp:tweets -d scope=tweets:read \\
     ${auth.issuer}/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
-  curl -s -H "Authorization: Bearer $TOKEN" 'http://${tweets.host}:${tweets.port}/tweets?author=${ids['bob'] ?? ''}'
+  curl -s -H "Authorization: Bearer $TOKEN" 'http://localhost:${gateway.port}/tweets?author=${ids['bob'] ?? ''}'
 `);
 }

@@ -17,11 +17,14 @@ describe('launcher (npm start)', function () {
   before(async function () {
     dataDir = mkdtempSync(join(tmpdir(), 'chirp-launch-'));
     const port = await freePort();
+    const free = async () => String(await freePort());
     env = {
       CHIRP_DATA_DIR: dataDir,
       CHIRP_AUTH_PORT: String(port),
-      CHIRP_AUTH_METRICS_PORT: String(await freePort()),
+      CHIRP_AUTH_METRICS_PORT: await free(),
       CHIRP_ISSUER: `http://127.0.0.1:${port}`,
+      CHIRP_GATEWAY_PORT: await free(),
+      CHIRP_GATEWAY_METRICS_PORT: await free(),
     };
   });
 
@@ -42,7 +45,11 @@ describe('launcher (npm start)', function () {
   }
 
   async function tokenStatus(clientId: string, secret: string): Promise<number> {
-    const res = await fetch(`${env['CHIRP_ISSUER']}/token`, {
+    return (await tokenResponse(clientId, secret)).status;
+  }
+
+  async function tokenResponse(clientId: string, secret: string): Promise<Response> {
+    return fetch(`${env['CHIRP_ISSUER']}/token`, {
       method: 'POST',
       headers: {
         authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
@@ -50,7 +57,6 @@ describe('launcher (npm start)', function () {
       },
       body: 'grant_type=client_credentials&resource=urn:chirp:tweets&scope=tweets:read',
     });
-    return res.status;
   }
 
   /** The auth server's process among the launcher's children (tsx runs an esbuild child too). */
@@ -68,7 +74,14 @@ describe('launcher (npm start)', function () {
 
   it('prints a working demo client, restarts a dead child, and stops cleanly on SIGTERM', async function () {
     const { clientId, secret } = await start();
-    expect(await tokenStatus(clientId, secret)).to.equal(200);
+    const { access_token: token } = (await (await tokenResponse(clientId, secret)).json()) as {
+      access_token: string;
+    };
+    const viaGateway = await fetch(
+      `http://127.0.0.1:${env['CHIRP_GATEWAY_PORT']}/tweets?author=nobody`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(viaGateway.status, 'the gateway routes to tweets').to.equal(200);
 
     const [child] = childPids(launcher!.pid!);
     expect(child, 'the auth server runs as its own process').to.be.a('number');
