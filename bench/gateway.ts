@@ -130,7 +130,10 @@ async function startNode(
     CHIRP_LOG_LEVEL: 'warn',
     ...extra,
   });
-  const child = h.start(name, h.serverCpu, [entry], env);
+  const profileDir = process.env['BENCH_CPU_PROF_DIR'];
+  const profile =
+    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`];
+  const child = h.start(name, h.serverCpu, [...profile, entry], env);
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(`${base}/healthz`, child);
   return { base, pid: child.process.pid ?? 0, child };
