@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { readBodyAtMost } from '../../platform/http/read-body.js';
 import { PageError, badForm } from './page-error.js';
 
 /** Our forms are a few short fields; anything bigger is not from them. */
@@ -50,36 +51,8 @@ function tooLarge(): PageError {
 }
 
 function readAtMost(req: IncomingMessage): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onCut);
-      req.off('close', onCut);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > FORM_LIMIT_BYTES) {
-        stop();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      stop();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onCut = (): void => {
-      stop();
-      reject(badForm('The form arrived incomplete. Submit it again.'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onCut);
-    req.on('close', onCut);
+  return readBodyAtMost(req, FORM_LIMIT_BYTES, {
+    tooLarge,
+    cut: () => badForm('The form arrived incomplete. Submit it again.'),
   });
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { readBodyAtMost } from '../http/read-body.js';
 import type { Middleware } from 'koa';
 import { ProblemError } from '../errors.js';
 
@@ -104,51 +105,15 @@ function malformed(why: string): ProblemError {
   return ProblemError.badRequest(`The request body is malformed JSON: ${why}.`);
 }
 
-/**
- * Collects the body until it ends, or rejects with 413 the moment it passes `limit` bytes. At the
- * limit the stream is paused rather than destroyed: destroying it would take the socket, and the
- * 413 with it; the response's `Connection: close` then closes the socket once the 413 is sent.
- */
+/** The body, read at most `limit` bytes of it (see readBodyAtMost). */
 function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (req.readableEnded) {
     // A programming error (two body readers on one route), so a 500 rather than a client error.
     return Promise.reject(new Error('jsonBody: the request body was already read'));
   }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const stop = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onCut);
-      req.off('close', onCut);
-    };
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received > limit) {
-        stop();
-        req.pause();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      stop();
-      resolve(Buffer.concat(chunks, received));
-    };
-    // 'close' without 'end' (or an 'error') means the client went away mid-body.
-    const onCut = (): void => {
-      stop();
-      reject(ProblemError.badRequest('The request body ended before it was complete.'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onCut);
-    req.on('close', onCut);
-    if (req.destroyed) {
-      onCut();
-    }
+  return readBodyAtMost(req, limit, {
+    tooLarge: () => tooLarge(limit),
+    cut: () => ProblemError.badRequest('The request body ended before it was complete.'),
   });
 }
 
