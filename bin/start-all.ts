@@ -38,9 +38,12 @@ function supervise(spec: ComponentSpec): Supervised {
 }
 
 let stopping = false;
+/** The gateway last: it hosts the registry the others deregister from as they stop. */
 async function stopAll(code: number): Promise<never> {
   stopping = true;
-  await Promise.all(running.map((r) => r.stop()));
+  const isGateway = (r: Supervised) => r.spec.name === 'gateway';
+  await Promise.all(running.filter((r) => !isGateway(r)).map((r) => r.stop()));
+  await Promise.all(running.filter(isGateway).map((r) => r.stop()));
   process.exit(code);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

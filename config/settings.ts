@@ -418,7 +418,7 @@ export const registrySettings = {
     'CHIRP_REGISTRY_HEARTBEAT',
     seconds(1, 1200),
     5,
-    'Seconds between heartbeats of a registered instance; must be under a third of CHIRP_REGISTRY_TTL.',
+    'Seconds between heartbeats of a registered instance; an instance heartbeats at most every third of the TTL the registry announces.',
   ),
   refreshMs: setting(
     'CHIRP_REGISTRY_REFRESH_MS',
