@@ -13,6 +13,7 @@ import { scopeList } from './scopes.js';
 import { NOT_CONFIGURED, signIn } from './sign-in.js';
 import type { SignInDeps, SignInRefusal } from './sign-in.js';
 import { signUp } from './sign-up.js';
+import { IMPLIED_CONSENT_PARAM } from '../provider/offline-access.js';
 import { consentPage } from './views/consent.js';
 import { loginPage } from './views/login.js';
 import { signupPage } from './views/signup.js';
@@ -131,8 +132,8 @@ export function interactionHandlers(deps: InteractionDeps) {
           message: 'Chirp cannot complete this sign-in step. Go back to the app and try again.',
         });
       }
-      if (isFirstParty(it.client)) {
-        // Our own apps need no consent: the grant is given as asked.
+      if (isFirstParty(it.client) || consentAlreadyGiven(it)) {
+        // Our own apps need no consent, and consent given before for all asked is remembered.
         await allow(ctx, it);
         return;
       }
@@ -220,6 +221,26 @@ export function interactionHandlers(deps: InteractionDeps) {
     const grantId = await grantConsent(deps.provider(), it.details, accountId);
     await finishInteraction(ctx, deps.provider(), { consent: { grantId } }, true);
   }
+}
+
+/**
+ * The user already consented to everything asked, and the consent prompt is only the one the
+ * provider implies for offline_access (see auth-server/provider/offline-access.ts), not the app's.
+ */
+function consentAlreadyGiven(it: LoadedInteraction): boolean {
+  if (it.details.params[IMPLIED_CONSENT_PARAM] !== '1' || it.details.grantId === undefined) {
+    return false;
+  }
+  const missing = it.details.prompt.details as {
+    missingOIDCScope?: readonly string[];
+    missingOIDCClaims?: readonly string[];
+    missingResourceScopes?: Readonly<Record<string, readonly string[]>>;
+  };
+  return (
+    (missing.missingOIDCScope?.length ?? 0) === 0 &&
+    (missing.missingOIDCClaims?.length ?? 0) === 0 &&
+    Object.values(missing.missingResourceScopes ?? {}).every((s) => s.length === 0)
+  );
 }
 
 function requestedScope(it: LoadedInteraction): string {

@@ -9,6 +9,7 @@ import type {
 } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { isResourceId, serviceScopes } from '../../config/resources.js';
+import { IMPLIED_CONSENT_PARAM } from './offline-access.js';
 import { defaultResource, resourceServerInfo } from './resource-indicators.js';
 import { THIRD_PARTY_POLICY, thirdPartyPolicy } from './registration-policy.js';
 import { publicOnlyFetch } from './public-urls.js';
@@ -83,6 +84,8 @@ function baseConfiguration(s: ProviderSettings): Configuration {
     enabledJWA: {
       clientAuthSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
     },
+    // Kept on the interaction so the consent step can tell an implied prompt from the app's own.
+    extraParams: [IMPLIED_CONSENT_PARAM],
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_METADATA],
       validator: validateExtraMetadata,

@@ -93,6 +93,27 @@ describe('authorization code + PKCE through the sign-in and consent pages', func
     expect(asksAgain.text).to.not.contain('<li>Read tweets');
   });
 
+  it('remembers consent for an app that asks offline_access without a prompt, and still issues refresh tokens', async function () {
+    const account = await world.createAccount();
+    const app = await world.createApp();
+    const browser = world.browser();
+    const first = await world.authorizationUrl(app, SCOPE, TWEETS);
+    const consent = await signIn(browser, await browser.open(first.url), account.handle);
+    expect(consent.text).to.contain('Keep access while you are away');
+    callbackOf(await decide(browser, consent, 'allow'));
+
+    const fresh = world.browser();
+    const again = await world.authorizationUrl(app, SCOPE, TWEETS);
+    const callback = callbackOf(await signIn(fresh, await fresh.open(again.url), account.handle));
+    const tokens = await world.redeem(app, callback, again.state, again.verifier);
+    expect(tokens.refresh_token, 'offline_access still granted').to.be.a('string');
+
+    const explicit = await world.authorizationUrl(app, SCOPE, { ...TWEETS, prompt: 'consent' });
+    const asked = await fresh.open(explicit.url);
+    expect(asked.status, 'an explicit prompt=consent still asks').to.equal(200);
+    expect(asked.text).to.contain('Keep access while you are away');
+  });
+
   it('sends access_denied to the app when the user denies', async function () {
     const account = await world.createAccount();
     const app = await world.createApp();
