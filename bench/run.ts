@@ -8,9 +8,12 @@
  * with --cpu-prof into this folder; figures are then marked as profiled, not valid),
  * BENCH_ENFORCE=1 (exit 1 when a target is missed).
  *
- * BENCH_SUITES ("tokens,services,gateway") chooses the suites (`gateway` is bench/gateway.ts): `tokens` is the token endpoint above;
+ * BENCH_SUITES ("tokens,services,gateway,end-user") chooses the suites (`gateway` is bench/gateway.ts): `tokens` is the token endpoint above;
  * `services` is bench/services.ts (GET /tweets/{id}, POST /tweets, GET /feeds/home), which uses
  * this file's child tracking, clean-up and load runner through `servicesHarness` at the end.
+ * `end-user` is bench/end-user.ts: complete code flows (login included) and refresh_token grants
+ * per second on the real auth server and users, with the scrypt cost of a login beside them;
+ * BENCH_FLOW_CONCURRENCY (8) concurrent flows, BENCH_REFRESH_CONCURRENCY (32) refresh chains.
  */
 import { int, ms, pct, table } from './format.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -18,6 +21,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoadReport, LoadSpec, RunFigures } from './load.js';
+import { runEndUserSuite } from './end-user.js';
 import { runGatewaySuite } from './gateway.js';
 import { runServicesSuite } from './services.js';
 import type { Harness } from './services.js';
@@ -471,11 +475,11 @@ process.once('SIGTERM', (s) => void abort(s));
 
 // --- BENCH_SUITES: the token suite above (`main`), then the services suite (bench/services.ts).
 
-const SUITES = ['tokens', 'services', 'gateway'] as const;
+const SUITES = ['tokens', 'services', 'gateway', 'end-user'] as const;
 type SuiteName = (typeof SUITES)[number];
 
 function readSuites(): SuiteName[] {
-  const names = (process.env['BENCH_SUITES'] ?? 'tokens,services,gateway')
+  const names = (process.env['BENCH_SUITES'] ?? SUITES.join(','))
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
@@ -524,16 +528,17 @@ async function runSuite(run: () => Promise<number>): Promise<number> {
   }
 }
 
+const SUITE_RUNS: Readonly<Record<SuiteName, () => Promise<number>>> = {
+  tokens: main,
+  services: () => runServicesSuite(servicesHarness),
+  gateway: () => runGatewaySuite(servicesHarness),
+  'end-user': () => runEndUserSuite(servicesHarness),
+};
+
 let exitCode = 0;
 try {
   for (const suite of readSuites()) {
-    const code = await runSuite(
-      suite === 'tokens'
-        ? main
-        : suite === 'gateway'
-          ? () => runGatewaySuite(servicesHarness)
-          : () => runServicesSuite(servicesHarness),
-    );
+    const code = await runSuite(SUITE_RUNS[suite]);
     exitCode = Math.max(exitCode, code);
   }
 } catch (e) {
