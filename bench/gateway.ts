@@ -13,6 +13,7 @@
  * Tokens come from the bench stub issuer (bench/stub-issuer.ts), as in the services suite.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { int, ms, pct, table } from './format.js';
@@ -80,7 +81,9 @@ export async function runGatewaySuite(h: Harness): Promise<number> {
         ['gateway', gateway.base, gateway.pid, [tweets.pid]],
       ];
       if (nginx !== undefined) {
-        legs.push(['nginx', nginx.base, nginx.pid, [tweets.pid]]);
+        // The master only forks and waits: the worker does the proxying, so its CPU is the
+        // leg's (without it, the worker's share showed up as "other cpu0").
+        legs.push(['nginx', nginx.base, nginx.pid, [...nginx.workerPids(), tweets.pid]]);
       }
       for (const [leg, base, pid, more] of legs) {
         await expectOk(`${base}${path}`, token, leg);
@@ -167,7 +170,10 @@ async function expectOk(url: string, token: string, leg: Leg): Promise<void> {
 
 interface Nginx {
   readonly base: string;
+  /** The master's pid. */
   readonly pid: number;
+  /** The master's children: its worker (one, like the gateway's one event loop). */
+  workerPids(): number[];
   stop(): void;
 }
 
@@ -191,7 +197,8 @@ async function startNginx(tmp: string, upstream: string): Promise<Nginx | undefi
   for (let i = 0; i < 100; i += 1) {
     try {
       await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(500) });
-      return { base, pid: child.pid ?? 0, stop: () => child.kill('SIGQUIT') };
+      const pid = child.pid ?? 0;
+      return { base, pid, workerPids: () => childPids(pid), stop: () => child.kill('SIGQUIT') };
     } catch {
       if (child.exitCode !== null) {
         break;
@@ -201,6 +208,22 @@ async function startNginx(tmp: string, upstream: string): Promise<Nginx | undefi
   }
   child.kill('SIGKILL');
   throw new Error(`nginx did not start: ${stderr}`);
+}
+
+/**
+ * The children of `pid` (Linux /proc). nginx's worker inherits the master's affinity (taskset
+ * -c 0), so it shares core 0 with tweets exactly as the gateway does.
+ */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter((p) => p !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** One worker (one core, like the gateway), keep-alive to the upstream, no access log. */

@@ -1,12 +1,4 @@
-import {
-  ExponentialBackoff,
-  TimeoutStrategy,
-  handleWhen,
-  isBrokenCircuitError,
-  isTaskCancelledError,
-  retry,
-  timeout,
-} from 'cockatiel';
+import { ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'cockatiel';
 import type { RetryPolicy } from 'cockatiel';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
@@ -15,6 +7,7 @@ import type { ServiceInstance, ServiceResolver } from '../../platform/registry/r
 import type { InstanceBreakers } from './breakers.js';
 import { NOT_SENT, UpstreamFailure, isUpstreamFailure } from './errors.js';
 import type { UpstreamFailureKind } from './errors.js';
+import { AnswerTooLarge, AttemptTimedOut, exchange } from './exchange.js';
 
 /** One request to an upstream service, as the gateway forwards it. */
 export interface UpstreamRequest {
@@ -65,46 +58,23 @@ export interface UpstreamsOptions {
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 export function createUpstreams(options: UpstreamsOptions): Upstreams {
-  // One agent keeps a keep-alive pool per instance origin.
+  // One agent keeps a keep-alive pool per instance origin. Its own header and body timers are
+  // off: every attempt is bounded by the one timer in exchange() (headers and body together).
   const agent = new Agent({
     keepAliveTimeout: 30_000,
     connections: 256,
     connect: { timeout: 2000 },
+    headersTimeout: 0,
+    bodyTimeout: 0,
   });
-  const limit = timeout(options.attemptTimeoutMs, TimeoutStrategy.Aggressive);
   const retrying = retryPolicy(options.retries ?? 2);
   return {
     async send(service, req) {
       const tried = new Set<string>();
-      const remaining = Math.max(1, req.deadline - Date.now());
-      const deadline = AbortSignal.timeout(remaining);
-      const attempt = async (signal: AbortSignal): Promise<UpstreamResponse> => {
-        let instance: ServiceInstance | undefined;
-        try {
-          instance = await pick(options.resolver, service, tried, options.breakers);
-          tried.add(instance.instanceId);
-          const target = instance;
-          // Classified inside the breaker, which counts only instance faults.
-          return await options.breakers.policyFor(target).execute(async () => {
-            try {
-              return await limit.execute(
-                ({ signal: s }) => exchange(agent, target, req, s),
-                signal,
-              );
-            } catch (e) {
-              throw classify(e, service, req);
-            }
-          });
-        } catch (e) {
-          const failure = classify(e, service, req);
-          reportFailure(options, failure, instance);
-          throw failure;
-        }
-      };
       try {
-        return await retrying.execute(({ signal }) => attempt(signal), deadline);
+        return await retrying.execute(() => attempt(agent, options, service, req, tried));
       } catch (e) {
-        if (deadline.aborted && !(isUpstreamFailure(e) && NOT_SENT.has(e.kind))) {
+        if (Date.now() >= req.deadline && !(isUpstreamFailure(e) && NOT_SENT.has(e.kind))) {
           throw new UpstreamFailure({ service, kind: 'timeout', retryable: false });
         }
         throw e;
@@ -112,6 +82,44 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
     },
     close: () => agent.close(),
   };
+}
+
+/**
+ * One attempt: an instance not tried yet, through its breaker, bounded by the attempt timeout
+ * and what is left of the request's deadline. No attempt starts once the deadline has passed
+ * (nor is one counted against an instance); send() then answers a timeout.
+ */
+async function attempt(
+  agent: Agent,
+  options: UpstreamsOptions,
+  service: string,
+  req: UpstreamRequest,
+  tried: Set<string>,
+): Promise<UpstreamResponse> {
+  const left = req.deadline - Date.now();
+  if (left <= 0) {
+    throw new UpstreamFailure({ service, kind: 'timeout', retryable: false });
+  }
+  const timeoutMs = Math.min(options.attemptTimeoutMs, left);
+  let instance: ServiceInstance | undefined;
+  try {
+    instance = await pick(options.resolver, service, tried, options.breakers);
+    tried.add(instance.instanceId);
+    const target = instance;
+    // Classified inside the breaker, which counts only instance faults.
+    return await options.breakers.policyFor(target).execute(async () => {
+      try {
+        const answer = await exchange(agent, target.baseUrl, req, timeoutMs, MAX_RESPONSE_BYTES);
+        return { ...answer, instanceId: target.instanceId };
+      } catch (e) {
+        throw classify(e, service, req);
+      }
+    });
+  } catch (e) {
+    const failure = classify(e, service, req);
+    reportFailure(options, failure, instance);
+    throw failure;
+  }
 }
 
 /** Tells metrics, and a balancing resolver, that an attempt failed. */
@@ -165,44 +173,6 @@ function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {
   return all;
 }
 
-async function exchange(
-  agent: Agent,
-  instance: ServiceInstance,
-  req: UpstreamRequest,
-  signal: AbortSignal,
-): Promise<UpstreamResponse> {
-  const res = await agent.request({
-    origin: instance.baseUrl,
-    path: req.path,
-    method: req.method,
-    headers: req.headers,
-    body: req.body,
-    signal,
-  });
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    body: await readAtMost(res.body, MAX_RESPONSE_BYTES),
-    instanceId: instance.instanceId,
-  };
-}
-
-async function readAtMost(body: Dispatcher.ResponseData['body'], max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      body.destroy();
-      throw new TooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, size);
-}
-
-class TooLarge extends Error {}
-
 /** Error codes that mean the request never left: no connection was made. */
 const REFUSED_CODES = new Set([
   'ECONNREFUSED',
@@ -235,10 +205,10 @@ function kindOf(e: unknown): UpstreamFailureKind | undefined {
   if (isBrokenCircuitError(e)) {
     return 'circuit-open';
   }
-  if (isTaskCancelledError(e)) {
+  if (e instanceof AttemptTimedOut) {
     return 'timeout';
   }
-  if (e instanceof TooLarge) {
+  if (e instanceof AnswerTooLarge) {
     return 'too-large';
   }
   const code = errorCode(e);
