@@ -9,7 +9,10 @@
  * - nginx:   through nginx (Debian package `nginx`) with a generated config proxying the same
  *            upstream with keep-alive; skipped, with a line saying so, when nginx is absent.
  *
- * Targets: gateway throughput >= 0.7 x nginx's, and gateway p99 <= direct p99 + 5 ms.
+ * Targets: gateway throughput >= 0.7 x nginx's, and gateway p99 <= direct p99 + 5 ms. The p99
+ * target is judged at one fixed offered rate for both paths (BENCH_GATEWAY_RATE, 500 req/s, over
+ * BENCH_GATEWAY_RATE_CONNECTIONS, 4): at saturation with 32 connections, latency is only
+ * 32 / throughput, so a slower proxy "adds" queueing time, not time per request.
  * Tokens come from the bench stub issuer (bench/stub-issuer.ts), as in the services suite.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -28,7 +31,7 @@ const TARGET_RATIO = 0.7;
 const TARGET_P99_OVERHEAD_MS = 5;
 const TWEETS_RESOURCE = 'urn:chirp:tweets';
 
-type Leg = 'direct' | 'gateway' | 'nginx';
+type Leg = 'direct' | 'gateway' | 'nginx' | 'direct at rate' | 'gateway at rate';
 
 interface LegResult {
   readonly leg: Leg;
@@ -41,6 +44,8 @@ export async function runGatewaySuite(h: Harness): Promise<number> {
     durationSeconds: envNumber('BENCH_DURATION', 10),
     warmupSeconds: envNumber('BENCH_WARMUP', 5),
     connections: Math.round(envNumber('BENCH_CONNECTIONS', 32)),
+    rate: envNumber('BENCH_GATEWAY_RATE', 500),
+    rateConnections: Math.round(envNumber('BENCH_GATEWAY_RATE_CONNECTIONS', 4)),
     enforce: process.env['BENCH_ENFORCE'] === '1',
   };
   const stub = await startStubIssuer();
@@ -79,6 +84,8 @@ export async function runGatewaySuite(h: Harness): Promise<number> {
       const legs: [Leg, string, number, number[]][] = [
         ['direct', tweets.base, tweets.pid, []],
         ['gateway', gateway.base, gateway.pid, [tweets.pid]],
+        ['direct at rate', tweets.base, tweets.pid, []],
+        ['gateway at rate', gateway.base, gateway.pid, [tweets.pid]],
       ];
       if (nginx !== undefined) {
         // The master only forks and waits: the worker does the proxying, so its CPU is the
@@ -87,15 +94,18 @@ export async function runGatewaySuite(h: Harness): Promise<number> {
       }
       for (const [leg, base, pid, more] of legs) {
         await expectOk(`${base}${path}`, token, leg);
+        const atRate = leg.endsWith('at rate');
         process.stdout.write(
-          `  ${leg}: ${base}${path}; warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s…\n`,
+          `  ${leg}: ${base}${path}; warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s` +
+            `${atRate ? ` at ${settings.rate} req/s` : ''}…\n`,
         );
         const report = await h.runLoad({
           url: `${base}${path}`,
           method: 'GET',
           headers: { authorization: `Bearer ${token}` },
           body: '',
-          connections: settings.connections,
+          connections: atRate ? settings.rateConnections : settings.connections,
+          ...(atRate ? { overallRate: settings.rate } : {}),
           warmupSeconds: settings.warmupSeconds,
           durationSeconds: settings.durationSeconds,
           serverPid: pid,
@@ -270,12 +280,14 @@ async function report(
   ]);
   const direct = of('direct');
   const gateway = of('gateway');
+  const directAtRate = of('direct at rate');
+  const gatewayAtRate = of('gateway at rate');
   const nginx = of('nginx');
   const ratio =
     gateway !== undefined && nginx !== undefined ? gateway.perSecond / nginx.perSecond : undefined;
   const overhead =
-    gateway !== undefined && direct !== undefined
-      ? gateway.latencyMs.p99 - direct.latencyMs.p99
+    gatewayAtRate !== undefined && directAtRate !== undefined
+      ? gatewayAtRate.latencyMs.p99 - directAtRate.latencyMs.p99
       : undefined;
   const ratioMet = ratio !== undefined && ratio >= TARGET_RATIO;
   const p99Met = overhead !== undefined && overhead <= TARGET_P99_OVERHEAD_MS;
@@ -292,7 +304,7 @@ async function report(
     `ratio gateway/direct: ${gateway && direct ? (gateway.perSecond / direct.perSecond).toFixed(2) : '-'}`,
     `ratio gateway/nginx: ${ratio?.toFixed(2) ?? '-'}${nginxSkipped ? ' (nginx leg skipped)' : ''}`,
     `target  gateway >= ${TARGET_RATIO} x nginx: ${ratio === undefined ? 'not run' : ratioMet ? 'met' : 'MISSED'}`,
-    `target  gateway p99 <= direct p99 + ${TARGET_P99_OVERHEAD_MS} ms: ` +
+    `target  gateway p99 <= direct p99 + ${TARGET_P99_OVERHEAD_MS} ms (both at the same fixed rate): ` +
       `${overhead === undefined ? 'not run' : p99Met ? 'met' : 'MISSED'} (+${overhead?.toFixed(1) ?? '-'} ms)`,
     '',
   ];
