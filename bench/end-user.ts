@@ -365,7 +365,7 @@ function summary(hash: HashCost, r: DriverReport): string[] {
     `at ${flowsPerSecond.toFixed(1)} flows/s, password hashing alone takes ~${Math.round(hashShare)}% ` +
       'of core 0 (the auth server and users share it)',
     `consent page shown in ${r.flows.consentShown} of ${r.flows.flowsCompleted} completed flows ` +
-      '(offline_access asks consent every time)',
+      '(once per user and scope set: consent is remembered)',
     `refresh chains: ${r.refresh.chains}, each from one flow's refresh token` +
       (r.refresh.topUpFlows > 0 ? ` (${r.refresh.topUpFlows} extra flows run for them)` : '') +
       `; broken chains: ${r.refresh.brokenChains}`,

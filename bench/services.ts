@@ -12,7 +12,7 @@
  *          target p99 < 50 ms.
  *
  * Tokens come from a bench-owned stub issuer (bench/stub-issuer.ts), not from the auth server:
- * there is no end-user login flow yet, and user tokens are needed. Same ES256 at+jwt claim set.
+ * they need user tokens without a browser login per run (the end-user suite measures logins). Same ES256 at+jwt claim set.
  *
  * Environment (besides run.ts's BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ENFORCE,
  * BENCH_CPU_PROF_DIR): BENCH_SERVICES ("get,post,feeds"), BENCH_FEEDS_RATE (200),
@@ -786,7 +786,7 @@ async function report(h: Harness, settings: Settings, r: Results): Promise<numbe
       'services ran with CHIRP_LOG_LEVEL=warn (no access-log line per request)',
     'tokens: minted by the bench stub issuer (bench/stub-issuer.ts: ES256 at+jwt, same claims as ' +
       'the auth server; its /token answers client_credentials without client authentication), ' +
-      'not by the auth server: there is no end-user login flow yet',
+      'not by the auth server, so that no login per run enters the figures',
     '',
   );
 
