@@ -59,4 +59,26 @@ export const authMigrations: readonly Migration[] = [
         .update({ consumed_at: db.raw('consumed_at * 1000') });
     },
   },
+  {
+    name: '005_account_id',
+    async up(db: Knex) {
+      // The connected-apps page and remembered consent look grants up by account: an indexed
+      // column instead of reading every Grant's JSON.
+      await db.schema.alterTable('oidc_payloads', (t) => {
+        t.string('account_id', 255).nullable();
+        t.index(['account_id', 'model']);
+      });
+      const rows = await db<{ id: string; payload: string; model: string }>('oidc_payloads')
+        .select('id', 'payload')
+        .where({ model: 'Grant' });
+      for (const row of rows) {
+        const { accountId } = JSON.parse(row.payload) as { accountId?: unknown };
+        if (typeof accountId === 'string') {
+          await db('oidc_payloads')
+            .where({ model: 'Grant', id: row.id })
+            .update({ account_id: accountId });
+        }
+      }
+    },
+  },
 ];

@@ -65,6 +65,7 @@ class KnexAdapter implements Adapter {
       id,
       payload: JSON.stringify(this.sealSecret(id, payload)),
       grant_id: payload.grantId ?? null,
+      account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
       expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
