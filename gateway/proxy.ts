@@ -8,6 +8,9 @@ import './state.js';
 /** Methods that can be repeated without doing the work twice (RFC 9110 9.2.2). */
 const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
+/** Answers up to this size are written together with their headers (see writeAnswer). */
+const ONE_WRITE_MAX_BYTES = 16 * 1024;
+
 /**
  * Forwards the matched request to its service and writes the service's answer as it came
  * (status, body, end-to-end headers). The body is buffered, not streamed: answers are small
@@ -19,13 +22,36 @@ export function proxy(
   retryAfterSeconds: number,
 ): Middleware {
   return async function proxyMiddleware(ctx) {
-    const res = await sendOrProblem(upstreams, service, forwardedRequest(ctx), retryAfterSeconds);
-    copyResponseHeaders(ctx, res.headers);
-    ctx.status = res.status;
-    if (res.body.length > 0) {
-      ctx.body = res.body;
-    }
+    const answer = await sendOrProblem(
+      upstreams,
+      service,
+      forwardedRequest(ctx),
+      retryAfterSeconds,
+    );
+    writeAnswer(ctx, answer);
   };
+}
+
+/**
+ * Writes the answer to Node's response itself (`ctx.respond = false`): a proxy relays the
+ * service's status, headers and bytes as they are, so Koa's respond step (type and length
+ * guessing, a status text for an empty body) is work without a purpose here. The access log
+ * reads the status from `res.statusCode` for responses Koa does not write; headers earlier
+ * steps set on the response (X-Request-Id, RateLimit-*, CORS) go out with it.
+ */
+function writeAnswer(ctx: Context, answer: UpstreamResponse): void {
+  ctx.respond = false;
+  const res = ctx.res;
+  res.statusCode = answer.status;
+  copyResponseHeaders(res, answer.headers, ctx.method === 'HEAD');
+  const body = answer.body;
+  if (body.length <= ONE_WRITE_MAX_BYTES) {
+    // As a latin1 string (a byte for a byte), Node sends the body in one write with the
+    // header block; a Buffer goes out as a second chunk of a corked writev, which cost more.
+    res.end(body.toString('latin1'), 'latin1');
+    return;
+  }
+  res.end(body);
 }
 
 /** Sends, turning an upstream failure into the 502/503/504 problem the client sees. */

@@ -34,18 +34,19 @@ export function createRouteMatcher(
   return (method, path) => {
     const segments = path.split('/');
     const wanted = method === 'HEAD' ? 'GET' : method;
-    const allow = new Set<string>();
+    // Built only for a path some route has with another method (a 405): most requests match.
+    let allow: Set<string> | undefined;
     for (const c of compiled) {
       if (!fits(c, segments)) {
         continue;
       }
       if (c.route.method !== wanted) {
-        allow.add(c.route.method);
+        (allow ??= new Set()).add(c.route.method);
         continue;
       }
       return paramsOf(c, segments);
     }
-    if (allow.size > 0) {
+    if (allow !== undefined) {
       if (allow.has('GET')) {
         allow.add('HEAD');
       }
@@ -57,41 +58,60 @@ export function createRouteMatcher(
 
 interface Compiled {
   readonly route: RouteEntry;
-  /** One entry per segment: a literal, or a parameter name prefixed with ':'. */
-  readonly segments: readonly string[];
+  /** One entry per segment: a literal, or undefined for a parameter. */
+  readonly literals: readonly (string | undefined)[];
+  /** One entry per segment: the parameter's name, or undefined for a literal. */
+  readonly params: readonly (string | undefined)[];
 }
 
 function compile(route: RouteEntry): Compiled {
-  return { route, segments: route.path.split('/') };
+  const segments = route.path.split('/');
+  return {
+    route,
+    literals: segments.map((s) => (s.startsWith(':') ? undefined : s)),
+    params: segments.map((s) => (s.startsWith(':') ? s.slice(1) : undefined)),
+  };
 }
 
+/** Plain loops, no closures: this runs for every route of the table on every request. */
 function fits(c: Compiled, segments: readonly string[]): boolean {
-  if (c.segments.length !== segments.length) {
+  const literals = c.literals;
+  if (literals.length !== segments.length) {
     return false;
   }
-  return c.segments.every((s, i) => (s.startsWith(':') ? segments[i] !== '' : s === segments[i]));
+  for (let i = 0; i < literals.length; i += 1) {
+    const literal = literals[i];
+    if (literal === undefined ? segments[i] === '' : literal !== segments[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function paramsOf(c: Compiled, segments: readonly string[]): MatchResult {
   const params: Record<string, string> = {};
-  const path: string[] = [];
-  for (const [i, s] of c.segments.entries()) {
-    const raw = segments[i] ?? '';
-    if (!s.startsWith(':')) {
-      path.push(s);
-      continue;
+  let path = '';
+  for (let i = 0; i < c.literals.length; i += 1) {
+    const name = c.params[i];
+    let piece = c.literals[i] ?? '';
+    if (name !== undefined) {
+      const value = decoded(segments[i] ?? '');
+      if (value === undefined || !PARAM.test(value)) {
+        return { ok: false, status: 400, field: name, message: PARAM_RULE };
+      }
+      params[name] = value;
+      piece = value;
     }
-    const value = decoded(raw);
-    if (value === undefined || !PARAM.test(value)) {
-      return { ok: false, status: 400, field: s.slice(1), message: PARAM_RULE };
-    }
-    params[s.slice(1)] = value;
-    path.push(value);
+    path += i === 0 ? piece : `/${piece}`;
   }
-  return { ok: true, match: { route: c.route, params, upstreamPath: path.join('/') } };
+  return { ok: true, match: { route: c.route, params, upstreamPath: path } };
 }
 
 function decoded(raw: string): string | undefined {
+  // Most ids carry no escapes; decodeURIComponent is only needed (and only throws) with a '%'.
+  if (!raw.includes('%')) {
+    return raw;
+  }
   try {
     return decodeURIComponent(raw);
   } catch {

@@ -1,5 +1,7 @@
 import { createLimiter } from '../../platform/rate-limit/limiter.js';
 import type { LimiterStore } from '../../platform/rate-limit/limiter.js';
+import { MemoryWindows } from './memory-windows.js';
+import type { WindowCount } from './memory-windows.js';
 
 /** A rate with bursts: `perMinute` requests a minute, up to `burst` of them at once. */
 export interface BurstLimitOptions {
@@ -24,13 +26,17 @@ export interface BurstLimitState {
 
 export interface BurstLimiter {
   readonly options: Readonly<BurstLimitOptions>;
-  /** Counts one request against `key`. */
-  consume(key: string): Promise<BurstLimitState>;
+  /**
+   * Counts one request against `key`: at once in memory, through a promise with Redis. The
+   * caller awaits only a promise, so the in-memory count costs no microtask per request.
+   */
+  consume(key: string): BurstLimitState | Promise<BurstLimitState>;
 }
 
 /**
- * A token bucket made of two rate-limiter-flexible counters (its "bursty" pattern), so that
- * it is shared through Redis by every gateway with one atomic command per counter:
+ * A token bucket made of two fixed-window counters (rate-limiter-flexible's "bursty" pattern):
+ * with Redis, rate-limiter-flexible counters shared by every gateway with one atomic command
+ * per counter; without, {@link MemoryWindows} counting the same windows synchronously.
  * - the sustained rate: `perMinute` spread over short windows (10 a second for 600 a minute);
  * - the burst allowance: what a short window lacks of `burst`, refilled every minute.
  * A request spends from the sustained window first and from the allowance when that is empty.
@@ -40,6 +46,47 @@ export interface BurstLimiter {
 export function createBurstLimiter(options: Readonly<BurstLimitOptions>): BurstLimiter {
   const window = sustainedWindow(options.perMinute);
   const extra = Math.max(0, options.burst - window.points);
+  return options.store.kind === 'memory'
+    ? memoryBurstLimiter(options, window, extra)
+    : sharedBurstLimiter(options, window, extra);
+}
+
+/** The bucket in this process's memory: the same two counters, counted synchronously. */
+function memoryBurstLimiter(
+  options: Readonly<BurstLimitOptions>,
+  window: { points: number; durationSeconds: number },
+  extra: number,
+): BurstLimiter {
+  const sustained = new MemoryWindows(window.durationSeconds);
+  const allowance = extra === 0 ? undefined : new MemoryWindows(60);
+  const limit = window.points + extra;
+  return {
+    options,
+    consume(key) {
+      const rate = windowState(sustained.consume(key), window.points);
+      if (rate.allowed) {
+        const spare = allowance && windowState(allowance.peek(key), extra);
+        return state(
+          true,
+          limit,
+          rate.remaining + (spare?.remaining ?? 0),
+          rate,
+          spare?.resetSeconds,
+        );
+      }
+      const burst = allowance && windowState(allowance.consume(key), extra);
+      const allowed = burst?.allowed ?? false;
+      return state(allowed, limit, burst?.remaining ?? 0, rate, burst?.resetSeconds);
+    },
+  };
+}
+
+/** The bucket in Redis, shared by every gateway (with a memory insurance while it is down). */
+function sharedBurstLimiter(
+  options: Readonly<BurstLimitOptions>,
+  window: { points: number; durationSeconds: number },
+  extra: number,
+): BurstLimiter {
   const sustained = createLimiter({
     ...window,
     name: `${options.name}:rate`,
@@ -72,6 +119,24 @@ export function createBurstLimiter(options: Readonly<BurstLimitOptions>): BurstL
       const allowed = burst?.allowed ?? false;
       return state(allowed, limit, burst?.remaining ?? 0, rate, burst?.resetSeconds);
     },
+  };
+}
+
+/** A window's count as platform/rate-limit's createLimiter reports it (LimitState). */
+function windowState(
+  count: WindowCount | undefined,
+  points: number,
+): { allowed: boolean; remaining: number; resetSeconds: number; retryAfterSeconds: number } {
+  if (count === undefined) {
+    return { allowed: true, remaining: points, resetSeconds: 0, retryAfterSeconds: 0 };
+  }
+  const allowed = count.consumed <= points;
+  const resetSeconds = Math.max(0, Math.ceil(count.msBeforeNext / 1000));
+  return {
+    allowed,
+    remaining: Math.max(0, points - count.consumed),
+    resetSeconds,
+    retryAfterSeconds: allowed ? 0 : Math.max(1, resetSeconds),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import type { ClientOrigin } from './client-ip.js';
 import '../../platform/koa-state.js';
@@ -8,7 +9,7 @@ import '../../platform/koa-state.js';
  * header a service might trust from the gateway (X-Forwarded-*, Forwarded, X-Real-IP, identity
  * headers, X-Request-Id, traceparent) are dropped however they are spelt, then set by us.
  */
-const FORWARDED_REQUEST_HEADERS: readonly string[] = [
+const FORWARDED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'accept',
   'accept-language',
   'authorization',
@@ -20,7 +21,7 @@ const FORWARDED_REQUEST_HEADERS: readonly string[] = [
   'if-none-match',
   'if-unmodified-since',
   'user-agent',
-];
+]);
 
 /** Upstream answer headers that describe the connection, not the answer, or that we set. */
 const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
@@ -36,18 +37,25 @@ const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set([
   'x-request-id',
 ]);
 
+/** A Connection header that names no other header (almost every answer's). */
+const PLAIN_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
+
 const HOST = /^[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?$/;
 
 /** The headers sent to a service for this request (body headers added by the caller). */
 export function upstreamRequestHeaders(ctx: Context, origin: ClientOrigin): Record<string, string> {
   const headers: Record<string, string> = {};
-  const distinct = ctx.req.headersDistinct;
-  for (const name of FORWARDED_REQUEST_HEADERS) {
-    const values = distinct[name];
-    if (values !== undefined) {
-      // A repeated header goes on as one comma-joined value, and the service refuses what it
-      // must not take twice (Idempotency-Key).
-      headers[name] = values.join(', ');
+  // One pass over the raw list instead of Node's headersDistinct, which builds an array for
+  // every header the client sent. A repeated header goes on as one comma-joined value (as
+  // headersDistinct joined it), and the service refuses what it must not take twice
+  // (Idempotency-Key).
+  const raw = ctx.req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] ?? '').toLowerCase();
+    if (FORWARDED_REQUEST_HEADERS.has(name)) {
+      const value = raw[i + 1] ?? '';
+      const before = headers[name];
+      headers[name] = before === undefined ? value : `${before}, ${value}`;
     }
   }
   headers['x-forwarded-for'] = origin.ip;
@@ -61,21 +69,27 @@ export function upstreamRequestHeaders(ctx: Context, origin: ClientOrigin): Reco
   return headers;
 }
 
-/** Copies an upstream answer's headers onto the response, without hop-by-hop ones. */
+/**
+ * Copies an upstream answer's headers onto Node's response, without hop-by-hop ones. Set with
+ * `res.setHeader` directly: what earlier steps set (X-Request-Id, RateLimit-*, CORS) stays, and a
+ * header the service also sends replaces ours, as `ctx.set` did. Content-Length is left to Node,
+ * which counts the body it is given; only a HEAD answer, which has none, keeps the service's.
+ */
 export function copyResponseHeaders(
-  ctx: Context,
+  res: ServerResponse,
   headers: Readonly<Record<string, string | string[] | undefined>>,
+  isHead: boolean,
 ): void {
   const named = connectionTokens(headers['connection']);
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name) || named.has(name)) {
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name) || named?.has(name) === true) {
       continue;
     }
-    // Koa computes Content-Length from the buffered body; a HEAD answer keeps the service's.
-    if (name === 'content-length' && ctx.method !== 'HEAD') {
+    if (name === 'content-length' && !isHead) {
       continue;
     }
-    ctx.set(name, value);
+    res.setHeader(name, value);
   }
 }
 
@@ -94,8 +108,12 @@ function forwardedHost(ctx: Context, origin: ClientOrigin): string | undefined {
   return HOST.test(host) ? host : undefined;
 }
 
-function connectionTokens(value: string | string[] | undefined): Set<string> {
-  const joined = Array.isArray(value) ? value.join(',') : (value ?? '');
+/** Header names a Connection header lists; undefined for the usual bare keep-alive or close. */
+function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined || PLAIN_CONNECTION.test(value.toString())) {
+    return undefined;
+  }
+  const joined = Array.isArray(value) ? value.join(',') : value;
   return new Set(
     joined
       .split(',')

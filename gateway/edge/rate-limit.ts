@@ -30,7 +30,8 @@ export function rateLimit(limits: EdgeLimits, onLimited: (kind: LimitKind) => vo
         : auth.isUser
           ? `user:${auth.sub}`
           : `client:${auth.clientId}`;
-    const state = await limiter.consume(key);
+    const counted = limiter.consume(key);
+    const state = counted instanceof Promise ? await counted : counted;
     setRateLimitHeaders(ctx, state, limiter);
     if (!state.allowed) {
       onLimited(kind);

@@ -68,16 +68,19 @@ export function createInstanceBreakers(
     },
     resting(service) {
       const now = Date.now();
-      const ids = new Set<string>();
+      // Asked on every attempt: the shared empty set unless some circuit is open.
+      let ids: Set<string> | undefined;
       for (const [id, entry] of byService.get(service) ?? []) {
         if (entry.restsUntil > now) {
-          ids.add(id);
+          (ids ??= new Set()).add(id);
         }
       }
-      return ids;
+      return ids ?? NONE_RESTING;
     },
   };
 }
+
+const NONE_RESTING: ReadonlySet<string> = new Set();
 
 interface Entry {
   readonly policy: CircuitBreakerPolicy;

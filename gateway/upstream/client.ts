@@ -110,7 +110,8 @@ async function attempt(
     return await options.breakers.policyFor(target).execute(async () => {
       try {
         const answer = await exchange(agent, target.baseUrl, req, timeoutMs, MAX_RESPONSE_BYTES);
-        return { ...answer, instanceId: target.instanceId };
+        const { status, headers, body } = answer;
+        return { status, headers, body, instanceId: target.instanceId };
       } catch (e) {
         throw classify(e, service, req);
       }
