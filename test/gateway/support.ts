@@ -21,14 +21,7 @@ export const USERS = 'urn:chirp:users';
 export const TWEETS = 'urn:chirp:tweets';
 export const FEEDS = 'urn:chirp:feeds';
 
-/** Printed by the Redis suites when no Redis is configured. */
-export const REDIS_SKIP_REASON = 'skipped: set CHIRP_TEST_REDIS_URL to run on Redis';
-
-/** The Redis server tests may use, or undefined when none is configured. */
-export function redisUrl(): string | undefined {
-  const url = process.env['CHIRP_TEST_REDIS_URL'];
-  return url === undefined || url === '' ? undefined : url;
-}
+export { REDIS_SKIP_REASON, redisUrl } from '../helpers/redis.js';
 
 /** Gateway configuration for tests: ephemeral ports, silent logs, `env` on top. */
 export function gatewayConfig(issuer: TestIssuer, env: Record<string, string> = {}): GatewayConfig {

@@ -9,14 +9,9 @@ import { createMemoryStore } from '../../gateway/registry/stores/memory.js';
 import { createPostgresStore } from '../../gateway/registry/stores/postgres.js';
 import { createRedisStore } from '../../gateway/registry/stores/redis.js';
 import type { RegistryStore } from '../../gateway/registry/stores/store.js';
+import { REDIS_SKIP_REASON, redisUrl } from '../helpers/redis.js';
 
-export const REDIS_SKIP_REASON = 'skipped: set CHIRP_TEST_REDIS_URL to run on Redis';
-
-/** The Redis server tests may use, or undefined when none is configured. */
-export function redisUrl(): string | undefined {
-  const url = process.env['CHIRP_TEST_REDIS_URL'];
-  return url === undefined || url === '' ? undefined : url;
-}
+export { REDIS_SKIP_REASON, redisUrl };
 
 /** One registry backend as the contract tests drive it. */
 export interface Backend {
