@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import { ProblemError } from '../../platform/errors.js';
+import { readBodyAtMost } from '../../platform/http/read-body.js';
 import '../state.js';
 
 /** Methods whose body is forwarded; a body on GET or HEAD is never read nor sent on. */
@@ -50,41 +51,11 @@ function tooSlow(): ProblemError {
   });
 }
 
-/** Collects the body, or rejects at the limit (the stream is paused, not destroyed: see json-body). */
+/** Collects the body, or rejects at the limit, when cut short, or once the deadline passes. */
 function readAtMost(req: IncomingMessage, limit: number, deadline: number): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const timer = setTimeout(() => fail(tooSlow()), Math.max(0, deadline - Date.now()));
-    const stop = (): void => {
-      clearTimeout(timer);
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onCut);
-      req.off('close', onCut);
-    };
-    const fail = (problem: ProblemError): void => {
-      stop();
-      req.pause();
-      reject(problem);
-    };
-    const onData = (chunk: Buffer): void => {
-      received += chunk.length;
-      if (received > limit) {
-        fail(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      stop();
-      resolve(Buffer.concat(chunks, received));
-    };
-    const onCut = (): void =>
-      fail(ProblemError.badRequest('The request body ended before it was complete.'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onCut);
-    req.on('close', onCut);
+  return readBodyAtMost(req, limit, {
+    tooLarge: () => tooLarge(limit),
+    cut: () => ProblemError.badRequest('The request body ended before it was complete.'),
+    late: { at: deadline, error: tooSlow },
   });
 }

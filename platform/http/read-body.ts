@@ -6,6 +6,8 @@ export interface BodyFailures {
   readonly tooLarge: () => Error;
   /** The client went away (or the stream failed) before the body ended. */
   readonly cut: () => Error;
+  /** When given: the body has not ended by `at` (epoch ms), a slow client holding the request. */
+  readonly late?: { readonly at: number; readonly error: () => Error };
 }
 
 /**
@@ -21,7 +23,20 @@ export function readBodyAtMost(
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;
+    const { late } = failures;
+    const timer =
+      late === undefined
+        ? undefined
+        : setTimeout(
+            () => {
+              stop();
+              req.pause();
+              reject(late.error());
+            },
+            Math.max(0, late.at - Date.now()),
+          );
     const stop = (): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onCut);
