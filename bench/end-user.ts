@@ -28,7 +28,14 @@ import {
 import type { DriverReport, DriverSpec, MeasuredPhase } from './end-user-driver.js';
 import { int, ms, pct, table } from './format.js';
 import type { Harness } from './services.js';
-import { assertPinningPossible, cpusAllowed, envNumber, freePort, waitHealthy } from './support.js';
+import {
+  assertPinningPossible,
+  cpusAllowed,
+  envNumber,
+  freePort,
+  profileArgs,
+  waitHealthy,
+} from './support.js';
 import type { Child } from './support.js';
 
 const APP_SCOPE = 'openid offline_access tweets:read';
@@ -220,12 +227,6 @@ function credentialsOf(c: { client_id: string; client_secret?: string }): Creden
   return { client_id: c.client_id, client_secret: c.client_secret };
 }
 
-function profileArgs(settings: Settings, name: string): string[] {
-  return settings.profileDir === undefined
-    ? []
-    : ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, name)}`];
-}
-
 /** Starts `entry` on the server core at warn level and waits for /healthz on `port`. */
 async function startNode(
   h: Harness,
@@ -236,7 +237,7 @@ async function startNode(
   env: Readonly<Record<string, string>>,
 ): Promise<Node> {
   const base = `http://127.0.0.1:${port}`;
-  const args = [...profileArgs(settings, name), entry];
+  const args = [...profileArgs(settings.profileDir, name), entry];
   const child = h.start(name, h.serverCpu, args, h.childEnv({ ...env, CHIRP_LOG_LEVEL: 'warn' }));
   await waitHealthy(`${base}/healthz`, child);
   return { child, base };

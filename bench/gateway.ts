@@ -24,7 +24,7 @@ import type { LoadReport } from './load.js';
 import type { Harness } from './services.js';
 import { startStubIssuer } from './stub-issuer.js';
 import type { StubIssuer } from './stub-issuer.js';
-import { assertPinningPossible, envNumber, freePort, waitHealthy } from './support.js';
+import { assertPinningPossible, envNumber, freePort, profileArgs, waitHealthy } from './support.js';
 import type { Child } from './support.js';
 
 const TARGET_RATIO = 0.7;
@@ -143,9 +143,7 @@ async function startNode(
     CHIRP_LOG_LEVEL: 'warn',
     ...extra,
   });
-  const profileDir = process.env['BENCH_CPU_PROF_DIR'];
-  const profile =
-    profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`];
+  const profile = profileArgs(process.env['BENCH_CPU_PROF_DIR'], name);
   const child = h.start(name, h.serverCpu, [...profile, entry], env);
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(`${base}/healthz`, child);

@@ -32,6 +32,7 @@ import {
   cpusAllowed,
   envNumber,
   freePort,
+  profileArgs,
   spawnNode,
   stopChild,
   waitHealthy,
@@ -140,13 +141,6 @@ async function stop(child: Child): Promise<void> {
   running.delete(child);
 }
 
-/** One folder per target: node writes one profile per thread, and tsx's loader has its own. */
-function profileArgs(settings: Settings, target: TargetName): string[] {
-  return settings.profileDir === undefined
-    ? []
-    : ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, target)}`];
-}
-
 /** Registers the bench client with the CLI, exactly as an operator would. */
 async function createClient(authEnv: NodeJS.ProcessEnv): Promise<Client> {
   const cli = start(
@@ -224,7 +218,7 @@ async function measure(
             BENCH_CLIENT_RESOURCES: RESOURCE,
           }),
         ];
-  const server = start(name, SERVER_CPU, [...profileArgs(settings, target), entry], env);
+  const server = start(name, SERVER_CPU, [...profileArgs(settings.profileDir, target), entry], env);
   try {
     await waitHealthy(`${base}/healthz`, server);
     const request: TokenRequest = {

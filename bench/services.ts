@@ -29,7 +29,14 @@ import Database from 'better-sqlite3';
 import type { LoadReport, LoadSpec, RunFigures } from './load.js';
 import { startStubIssuer } from './stub-issuer.js';
 import type { StubIssuer } from './stub-issuer.js';
-import { assertPinningPossible, cpusAllowed, envNumber, freePort, waitHealthy } from './support.js';
+import {
+  assertPinningPossible,
+  cpusAllowed,
+  envNumber,
+  freePort,
+  profileArgs,
+  waitHealthy,
+} from './support.js';
 import type { Child, CoreUse } from './support.js';
 
 /** What bench/run.ts lends this suite: its tracked children, clean-up and load runner. */
@@ -203,12 +210,6 @@ export async function runServicesSuite(h: Harness): Promise<number> {
 
 // --- children -----------------------------------------------------------------------------------
 
-function profileArgs(settings: Settings, name: string): string[] {
-  return settings.profileDir === undefined
-    ? []
-    : ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, name)}`];
-}
-
 /** Starts resource-services/<name>/main.ts on the server core with the stub issuer. */
 async function startService(
   h: Harness,
@@ -229,7 +230,10 @@ async function startService(
     CHIRP_LOG_LEVEL: 'warn',
     ...extra,
   });
-  const args = [...profileArgs(settings, profileName), `resource-services/${name}/main.ts`];
+  const args = [
+    ...profileArgs(settings.profileDir, profileName),
+    `resource-services/${name}/main.ts`,
+  ];
   const child = h.start(name, h.serverCpu, args, env);
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(`${base}/healthz`, child);
@@ -382,7 +386,7 @@ async function tweetsRows(
     const hello = h.start(
       'hello-server',
       h.serverCpu,
-      [...profileArgs(settings, 'hello'), 'bench/hello-server.ts'],
+      [...profileArgs(settings.profileDir, 'hello'), 'bench/hello-server.ts'],
       h.childEnv({ BENCH_PORT: String(port) }),
     );
     try {

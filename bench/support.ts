@@ -4,6 +4,15 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Node arguments that profile a server into `<profileDir>/<name>` (one folder per server: node
+ * writes one profile per thread, and tsx's loader has its own), or none without a folder.
+ */
+export function profileArgs(profileDir: string | undefined, name: string): string[] {
+  return profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`];
+}
 
 /** Reads a positive number from the environment, or the fallback when the variable is unset. */
 export function envNumber(name: string, fallback: number): number {
