@@ -6,8 +6,8 @@ import { PASSWORD, startEndUserWorld } from '../helpers/end-user-world.js';
 import type { EndUserWorld } from '../helpers/end-user-world.js';
 import { openApiContract } from '../helpers/openapi.js';
 import type { JsonSchema, OpenApiContract } from '../helpers/openapi.js';
-import { startRecordingProxy } from '../feeds/recording-proxy.js';
-import type { RecordingProxy } from '../feeds/recording-proxy.js';
+import { startRecordingProxy } from '../helpers/recording-proxy.js';
+import type { RecordingProxy } from '../helpers/recording-proxy.js';
 import * as oauth from 'oauth4webapi';
 
 const TWEETS = { resource: 'urn:chirp:tweets' };

@@ -5,8 +5,8 @@ import { TimelineAnswer } from '../../resource-services/feeds/clients/tweets.js'
 import { BatchAnswer, FollowingIdsAnswer } from '../../resource-services/feeds/clients/users.js';
 import { openApiContract } from '../helpers/openapi.js';
 import type { JsonSchema, OpenApiContract } from '../helpers/openapi.js';
-import { startRecordingProxy } from './recording-proxy.js';
-import type { RecordedExchange, RecordingProxy } from './recording-proxy.js';
+import { startRecordingProxy } from '../helpers/recording-proxy.js';
+import type { RecordedExchange, RecordingProxy } from '../helpers/recording-proxy.js';
 import { pageOf, useWorld } from './world.js';
 
 /** What each dependency's document and recorded traffic are. */

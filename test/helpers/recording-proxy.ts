@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Exchange } from '../helpers/openapi.js';
+import type { Exchange } from './openapi.js';
 
 /** An exchange as the proxy saw it, with the request headers feeds sent. */
 export interface RecordedExchange extends Exchange {
