@@ -28,7 +28,7 @@ import { rateLimit } from './edge/rate-limit.js';
 import type { EdgeLimits } from './edge/rate-limit.js';
 import { createGatewayMetrics } from './metrics.js';
 import type { GatewayMetrics } from './metrics.js';
-import { matchRoute, requestContext, requireRoute } from './pipeline.js';
+import { matchRoute, requestContext, requireRoute, runSteps } from './pipeline.js';
 import { createHandleIds } from './profiles/handle-ids.js';
 import { profileHandler } from './profiles/profile.js';
 import { proxy } from './proxy.js';
@@ -163,14 +163,16 @@ function publicApp(config: GatewayConfig, deps: GatewayDeps, p: Parts): Koa {
   if (config.corsOrigins.length > 0) {
     app.use(corsFor(config.corsOrigins));
   }
-  app.use(requestContext(config.requestTimeoutMs, clientOriginReader(config.trustedProxies)));
-  app.use(matchRoute(createRouteMatcher(ROUTES)));
-  app.use(edgeAuth(verifiers(config, deps.getKey)));
   app.use(
-    rateLimit(limitsOf(config, p.store), (kind) => p.gatewayMetrics.rateLimited.inc({ kind })),
+    runSteps([
+      requestContext(config.requestTimeoutMs, clientOriginReader(config.trustedProxies)),
+      matchRoute(createRouteMatcher(ROUTES)),
+      edgeAuth(verifiers(config, deps.getKey)),
+      rateLimit(limitsOf(config, p.store), (kind) => p.gatewayMetrics.rateLimited.inc({ kind })),
+      requireRoute(),
+      requireEdgeAuth(),
+    ]),
   );
-  app.use(requireRoute());
-  app.use(requireEdgeAuth());
   app.use(dispatch(config, p));
   return app;
 }
@@ -205,9 +207,11 @@ function dispatch(config: GatewayConfig, p: Parts): Koa.Middleware {
     if (forward === undefined) {
       throw new Error(`no proxy for ${target.service}`);
     }
-    await body(ctx, async () => {
-      await forward(ctx, next);
-    });
+    const reading = body(ctx);
+    if (reading !== undefined) {
+      await reading;
+    }
+    await forward(ctx, next);
   };
 }
 

@@ -1,8 +1,9 @@
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { ResourceId } from '../../config/resources.js';
-import { bearer } from '../../platform/auth/bearer.js';
+import { authenticate } from '../../platform/auth/bearer.js';
 import type { AccessTokenVerifier } from '../../platform/auth/verify-access-token.js';
 import { isProblemError } from '../../platform/errors.js';
+import type { Step } from '../pipeline.js';
 import '../state.js';
 
 /** A verifier per audience the route table names. */
@@ -14,34 +15,44 @@ export type EdgeVerifiers = Readonly<Partial<Record<ResourceId, AccessTokenVerif
  * audience) is kept in `ctx.state.edgeRefusal`, not thrown yet: the rate limit runs first, so
  * that a flood of bad tokens is limited per IP. Unmatched paths are left anonymous.
  */
-export function edgeAuth(verifiers: EdgeVerifiers): Middleware {
-  const checks = new Map(
-    Object.entries(verifiers).map(([audience, v]) => [audience, bearer(v)] as const),
-  );
-  const done = (): Promise<void> => Promise.resolve();
-  return async function edgeAuthMiddleware(ctx, next) {
+export function edgeAuth(verifiers: EdgeVerifiers): Step {
+  return function edgeAuthStep(ctx) {
     const match = ctx.state.routeMatch;
-    const check = match?.ok === true ? checks.get(match.match.route.audience) : undefined;
-    if (check !== undefined) {
-      try {
-        await check(ctx, done);
-      } catch (e) {
-        if (!isProblemError(e)) {
-          throw e;
-        }
-        ctx.state.edgeRefusal = e;
-      }
+    const verifier = match?.ok === true ? verifiers[match.match.route.audience] : undefined;
+    if (verifier === undefined) {
+      return undefined;
     }
-    await next();
+    try {
+      const claims = authenticate(ctx, verifier);
+      if (!(claims instanceof Promise)) {
+        ctx.state.auth = claims;
+        return undefined;
+      }
+      return claims.then(
+        (c) => {
+          ctx.state.auth = c;
+        },
+        (e: unknown) => keepRefusal(ctx, e),
+      );
+    } catch (e) {
+      keepRefusal(ctx, e);
+      return undefined;
+    }
   };
 }
 
+function keepRefusal(ctx: Context, e: unknown): void {
+  if (!isProblemError(e)) {
+    throw e;
+  }
+  ctx.state.edgeRefusal = e;
+}
+
 /** Throws the refusal {@link edgeAuth} kept, so no bad token ever reaches a service. */
-export function requireEdgeAuth(): Middleware {
-  return async function requireEdgeAuthMiddleware(ctx, next) {
+export function requireEdgeAuth(): Step {
+  return function requireEdgeAuthStep(ctx) {
     if (ctx.state.edgeRefusal !== undefined) {
       throw ctx.state.edgeRefusal;
     }
-    await next();
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { Middleware } from 'koa';
 import { ProblemError } from '../../platform/errors.js';
 import { readBodyAtMost } from '../../platform/http/read-body.js';
+import type { Step } from '../pipeline.js';
 import '../state.js';
 
 /** Methods whose body is forwarded; a body on GET or HEAD is never read nor sent on. */
@@ -13,17 +13,19 @@ const WITH_BODY: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'
  * passes it, 408 when the body has not arrived by the request's deadline. Buffering also means
  * a service always gets a Content-Length, never the client's chunked framing.
  */
-export function bufferBody(limitBytes: number): Middleware {
-  return async function bufferBodyMiddleware(ctx, next) {
-    if (WITH_BODY.has(ctx.method) && hasBody(ctx.req)) {
-      const declared = Number(ctx.req.headers['content-length'] ?? Number.NaN);
-      if (declared > limitBytes) {
-        throw tooLarge(limitBytes);
-      }
-      const deadline = ctx.state.deadline ?? Date.now() + 30_000;
-      ctx.state.requestBody = await readAtMost(ctx.req, limitBytes, deadline);
+export function bufferBody(limitBytes: number): Step {
+  return function bufferBodyStep(ctx) {
+    if (!WITH_BODY.has(ctx.method) || !hasBody(ctx.req)) {
+      return undefined;
     }
-    await next();
+    const declared = Number(ctx.req.headers['content-length'] ?? Number.NaN);
+    if (declared > limitBytes) {
+      throw tooLarge(limitBytes);
+    }
+    const deadline = ctx.state.deadline ?? Date.now() + 30_000;
+    return readAtMost(ctx.req, limitBytes, deadline).then((body) => {
+      ctx.state.requestBody = body;
+    });
   };
 }
 

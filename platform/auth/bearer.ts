@@ -20,31 +20,52 @@ declare module 'koa' {
  */
 export function bearer(verifier: AccessTokenVerifier): Middleware {
   return async function bearerMiddleware(ctx, next) {
-    refuseOtherTransports(ctx);
-    const header = ctx.get('Authorization');
-    if (header === '') {
-      throw bearerErrors.missing();
-    }
-    const token = BEARER.exec(header)?.[1];
-    if (token === undefined) {
-      throw bearerErrors.invalidToken();
-    }
-    let claims: AccessClaims;
-    try {
-      claims = await verifier.verify(token);
-    } catch (e) {
-      ctx.state.log.debug({ reason: (e as Error).message }, 'bearer token refused');
-      throw bearerErrors.invalidToken();
-    }
-    if (
-      claims.certificateThumbprint !== undefined &&
-      claims.certificateThumbprint !== peerThumbprint(ctx)
-    ) {
-      throw bearerErrors.invalidToken();
-    }
-    ctx.state.auth = claims;
+    const claims = authenticate(ctx, verifier);
+    ctx.state.auth = claims instanceof Promise ? await claims : claims;
     await next();
   };
+}
+
+/**
+ * The caller of this request, as {@link bearer} checks it: synchronously for a token verified
+ * before (the common case), through a promise for a new one.
+ * @throws ProblemError (401 or 400, RFC 6750) when the token is missing, malformed or refused.
+ */
+export function authenticate(
+  ctx: Context,
+  verifier: AccessTokenVerifier,
+): AccessClaims | Promise<AccessClaims> {
+  refuseOtherTransports(ctx);
+  const header = ctx.get('Authorization');
+  if (header === '') {
+    throw bearerErrors.missing();
+  }
+  const token = BEARER.exec(header)?.[1];
+  if (token === undefined) {
+    throw bearerErrors.invalidToken();
+  }
+  const known = verifier.peek(token);
+  if (known !== undefined) {
+    return checkBinding(ctx, known);
+  }
+  return verifier.verify(token).then(
+    (claims) => checkBinding(ctx, claims),
+    (e: unknown) => {
+      ctx.state.log.debug({ reason: (e as Error).message }, 'bearer token refused');
+      throw bearerErrors.invalidToken();
+    },
+  );
+}
+
+/** A certificate-bound token (RFC 8705) is good only on a connection with that certificate. */
+function checkBinding(ctx: Context, claims: AccessClaims): AccessClaims {
+  if (
+    claims.certificateThumbprint !== undefined &&
+    claims.certificateThumbprint !== peerThumbprint(ctx)
+  ) {
+    throw bearerErrors.invalidToken();
+  }
+  return claims;
 }
 
 /** Requires a scope of the verified token (after `bearer`). */
