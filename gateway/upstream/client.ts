@@ -2,8 +2,8 @@ import { ExponentialBackoff, handleWhen, isBrokenCircuitError, retry } from 'coc
 import type { RetryPolicy } from 'cockatiel';
 import { Agent } from 'undici';
 import type { Dispatcher } from 'undici';
-import { isBalancingResolver, isNoInstanceError } from '../../platform/registry/resolver.js';
-import type { ServiceInstance, ServiceResolver } from '../../platform/registry/resolver.js';
+import { isNoInstanceError, leaseFrom } from '../../platform/registry/resolver.js';
+import type { InstanceLease, ServiceResolver } from '../../platform/registry/resolver.js';
 import type { InstanceBreakers } from './breakers.js';
 import { NOT_SENT, UpstreamFailure, isUpstreamFailure } from './errors.js';
 import type { UpstreamFailureKind } from './errors.js';
@@ -87,7 +87,9 @@ export function createUpstreams(options: UpstreamsOptions): Upstreams {
 /**
  * One attempt: an instance not tried yet, through its breaker, bounded by the attempt timeout
  * and what is left of the request's deadline. No attempt starts once the deadline has passed
- * (nor is one counted against an instance); send() then answers a timeout.
+ * (nor is one counted against an instance); send() then answers a timeout. The instance is
+ * leased for the attempt, so least-outstanding picking sees it in flight, and released with
+ * whether the instance was at fault (which makes a balancing resolver avoid it for a while).
  */
 async function attempt(
   agent: Agent,
@@ -101,37 +103,27 @@ async function attempt(
     throw new UpstreamFailure({ service, kind: 'timeout', retryable: false });
   }
   const timeoutMs = Math.min(options.attemptTimeoutMs, left);
-  let instance: ServiceInstance | undefined;
+  let lease: InstanceLease | undefined;
   try {
-    instance = await pick(options.resolver, service, tried, options.breakers);
-    tried.add(instance.instanceId);
-    const target = instance;
+    lease = await leaseOne(options.resolver, service, tried, options.breakers);
+    const target = lease.instance;
+    tried.add(target.instanceId);
     // Classified inside the breaker, which counts only instance faults.
-    return await options.breakers.policyFor(target).execute(async () => {
+    const answer = await options.breakers.policyFor(target).execute(async () => {
       try {
-        const answer = await exchange(agent, target.baseUrl, req, timeoutMs, MAX_RESPONSE_BYTES);
-        const { status, headers, body } = answer;
-        return { status, headers, body, instanceId: target.instanceId };
+        return await exchange(agent, target.baseUrl, req, timeoutMs, MAX_RESPONSE_BYTES);
       } catch (e) {
         throw classify(e, service, req);
       }
     });
+    lease.release();
+    const { status, headers, body } = answer;
+    return { status, headers, body, instanceId: target.instanceId };
   } catch (e) {
     const failure = classify(e, service, req);
-    reportFailure(options, failure, instance);
+    options.onFailure?.(failure);
+    lease?.release({ failed: failure.instanceFault });
     throw failure;
-  }
-}
-
-/** Tells metrics, and a balancing resolver, that an attempt failed. */
-function reportFailure(
-  options: UpstreamsOptions,
-  failure: UpstreamFailure,
-  instance: ServiceInstance | undefined,
-): void {
-  options.onFailure?.(failure);
-  if (failure.instanceFault && instance !== undefined && isBalancingResolver(options.resolver)) {
-    options.resolver.reportFailure(instance.name, instance.instanceId);
   }
 }
 
@@ -147,23 +139,23 @@ function retryPolicy(retries: number): RetryPolicy {
  * An instance not tried yet whose circuit is not resting; failing that, any non-resting one
  * (a lone instance is worth a second try after a stale keep-alive connection broke).
  */
-async function pick(
+async function leaseOne(
   resolver: ServiceResolver,
   service: string,
   tried: ReadonlySet<string>,
   breakers: InstanceBreakers,
-): Promise<ServiceInstance> {
+): Promise<InstanceLease> {
   const resting = breakers.resting(service);
   if (tried.size > 0) {
     try {
-      return await resolver.pick(service, union(resting, tried));
+      return await leaseFrom(resolver, service, union(resting, tried));
     } catch (e) {
       if (!isNoInstanceError(e)) {
         throw e;
       }
     }
   }
-  return resolver.pick(service, resting);
+  return leaseFrom(resolver, service, resting);
 }
 
 function union(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> {

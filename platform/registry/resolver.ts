@@ -81,3 +81,18 @@ export interface BalancingResolver extends ServiceResolver {
 export function isBalancingResolver(resolver: ServiceResolver): resolver is BalancingResolver {
   return 'lease' in resolver && 'reportFailure' in resolver;
 }
+
+/**
+ * A lease on an instance of `service` from any resolver: counted by a balancing one, a plain
+ * pick with nothing to release from the others (static configuration).
+ */
+export function leaseFrom(
+  resolver: ServiceResolver,
+  service: string,
+  exclude?: ReadonlySet<string>,
+): Promise<InstanceLease> {
+  if (isBalancingResolver(resolver)) {
+    return resolver.lease(service, exclude);
+  }
+  return resolver.pick(service, exclude).then((instance) => ({ instance, release() {} }));
+}

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { createRegistryResolver } from '../../platform/registry/registry-resolver.js';
-import { isNoInstanceError } from '../../platform/registry/resolver.js';
+import { withFallback } from '../../platform/registry/fallback-resolver.js';
+import { isNoInstanceError, staticResolver } from '../../platform/registry/resolver.js';
 import type { BalancingResolver, ServiceInstance } from '../../platform/registry/resolver.js';
 
 const instance = (id: string): ServiceInstance => ({
@@ -115,6 +116,52 @@ describe('registry resolver', function () {
       const picked = await resolver!.pick('tweets').catch(() => undefined);
       return picked?.instanceId === 'a';
     });
+  });
+});
+
+describe('registry resolver with a configured fallback', function () {
+  const logger = pino({ level: 'silent' });
+
+  it('passes leases and failure reports on to the registry resolver', async function () {
+    const fake = fakeRegistry(['a', 'b']);
+    const registry = createRegistryResolver({
+      source: fake.source,
+      refreshMs: 60_000,
+      strategy: 'least-outstanding',
+      logger,
+    });
+    const resolver = withFallback(registry, staticResolver({ tweets: 'http://127.0.0.1:1' }));
+    try {
+      const busy = await resolver.lease('tweets');
+      // The leased instance is in flight, so each next lease goes to the other one.
+      for (let i = 0; i < 3; i++) {
+        const l = await resolver.lease('tweets');
+        expect(l.instance.instanceId).not.to.equal(busy.instance.instanceId);
+        l.release();
+      }
+      busy.release();
+      resolver.reportFailure('tweets', busy.instance.instanceId);
+      const picked = await Promise.all([1, 2, 3].map(() => resolver.pick('tweets')));
+      expect(picked.map((i) => i.instanceId)).not.to.include(busy.instance.instanceId);
+    } finally {
+      resolver.close();
+    }
+  });
+
+  it('leases the configured URL while the registry knows no instance', async function () {
+    const registry = createRegistryResolver({
+      source: fakeRegistry([]).source,
+      refreshMs: 60_000,
+      logger,
+    });
+    const resolver = withFallback(registry, staticResolver({ tweets: 'http://127.0.0.1:1' }));
+    try {
+      const lease = await resolver.lease('tweets');
+      expect(lease.instance.baseUrl).to.equal('http://127.0.0.1:1');
+      lease.release();
+    } finally {
+      resolver.close();
+    }
   });
 });
 
