@@ -19,6 +19,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../gateway/runtime.js';
 import { int, ms, pct, table } from './format.js';
 import type { LoadReport } from './load.js';
 import type { Harness } from './services.js';
@@ -144,7 +145,9 @@ async function startNode(
     ...extra,
   });
   const profile = profileArgs(process.env['BENCH_CPU_PROF_DIR'], name);
-  const child = h.start(name, h.serverCpu, [...profile, entry], env);
+  // Each server runs as users run it: the gateway with its Node flags (gateway/runtime.ts).
+  const flags = entry === 'gateway/main.ts' ? GATEWAY_NODE_FLAGS : [];
+  const child = h.start(name, h.serverCpu, [...flags, ...profile, entry], env);
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(`${base}/healthz`, child);
   return { base, pid: child.process.pid ?? 0, child };

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
+import { GATEWAY_NODE_FLAGS } from '../gateway/runtime.js';
 import { configOrExit } from '../platform/run.js';
 import { Supervised } from './launcher/supervisor.js';
 import type { ComponentSpec } from './launcher/supervisor.js';
@@ -107,6 +108,7 @@ async function startAll(): Promise<ClientCredentials> {
   await supervise({
     name: 'gateway',
     entry: 'gateway/main.ts',
+    nodeFlags: GATEWAY_NODE_FLAGS,
     readyUrl: `http://127.0.0.1:${gateway.metricsPort}/healthz`,
     env: {
       CHIRP_GATEWAY_CLIENT_ID: clients['gateway']!.client_id,

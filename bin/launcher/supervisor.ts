@@ -6,6 +6,8 @@ import { createInterface } from 'node:readline';
 export interface ComponentSpec {
   readonly name: string;
   readonly entry: string;
+  /** Node.js flags before the entry (e.g. the gateway's GC sizing). */
+  readonly nodeFlags?: readonly string[];
   /** URL that answers 200 once the component serves traffic. */
   readonly readyUrl: string;
   /** Variables this component gets on top of the launcher's environment. */
@@ -63,7 +65,8 @@ export class Supervised {
 
   private spawn(): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
+    const args = [...(this.spec.nodeFlags ?? []), '--import', 'tsx', this.spec.entry];
+    const child = spawn(process.execPath, args, {
       cwd: this.options.cwd,
       env: { ...this.options.env, ...this.spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../../gateway/runtime.js';
 import { freePort } from '../helpers/ports.js';
 import { exited, spawnTs, waitForOutput } from '../helpers/processes.js';
 
@@ -59,10 +60,10 @@ describe('launcher (npm start)', function () {
     });
   }
 
-  /** The auth server's process among the launcher's children (tsx runs an esbuild child too). */
-  function childPids(pid: number): number[] {
+  /** A component's process among the launcher's children (tsx runs an esbuild child too). */
+  function childPids(pid: number, entry = 'auth-server/main.ts'): number[] {
     try {
-      return execFileSync('pgrep', ['-P', String(pid), '-f', 'auth-server/main.ts'])
+      return execFileSync('pgrep', ['-P', String(pid), '-f', entry])
         .toString()
         .trim()
         .split('\n')
@@ -82,6 +83,11 @@ describe('launcher (npm start)', function () {
       { headers: { authorization: `Bearer ${token}` } },
     );
     expect(viaGateway.status, 'the gateway routes to tweets').to.equal(200);
+    const [gateway] = childPids(launcher!.pid!, 'gateway/main.ts');
+    const argv = readFileSync(`/proc/${gateway}/cmdline`, 'utf8').split('\0');
+    expect(argv, 'the gateway runs with its Node flags').to.include.members([
+      ...GATEWAY_NODE_FLAGS,
+    ]);
 
     const [child] = childPids(launcher!.pid!);
     expect(child, 'the auth server runs as its own process').to.be.a('number');
