@@ -4,7 +4,9 @@
  * several), autocannon in bench/load.ts on core 1, warm-up then the measured run.
  *
  * - get:   GET /tweets/{id} on the tweets service (bearer verification, SQLite point read) against
- *          a bare Koa 3 hello world (bench/hello-server.ts); target ratio >= 0.6.
+ *          a bare Koa 3 hello world (bench/hello-server.ts); target ratio >= 0.6. A second
+ *          reference, bench/minimal-route-server.ts (the same read on Koa, @koa/router and
+ *          SQLite with nothing else), shows what the stack itself allows.
  * - post:  POST /tweets on SQLite; target >= 2,000 tweets/s, and no write lost or duplicated: the
  *          rows in tweets.sqlite before and after are compared with the 2xx answers.
  * - feeds: GET /feeds/home for a reader following 100 authors with 10,000 tweets between them, at a
@@ -166,6 +168,8 @@ interface FeedsSeed {
 
 interface Results {
   hello?: Measured;
+  /** bench/minimal-route-server.ts: the same read with no token, log or metrics. */
+  minimalGet?: Measured;
   tweetsGet?: Measured;
   tweetsPost?: Measured;
   integrity?: PostIntegrity;
@@ -380,31 +384,45 @@ async function tweetsRows(
   };
 
   if (settings.rows.has('get')) {
-    // The baseline first, alone on the core; it ignores the path and the Authorization header.
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const hello = h.start(
-      'hello-server',
-      h.serverCpu,
-      [...profileArgs(settings.profileDir, 'hello'), 'bench/hello-server.ts'],
-      h.childEnv({ BENCH_PORT: String(port) }),
+    // The references first, each alone on the core; hello world ignores path and headers.
+    const reference = async (label: string, entry: string, dataDir?: string) => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      const name = entry.replace(/^bench\/|\.ts$/g, '');
+      const child = h.start(
+        name,
+        h.serverCpu,
+        [...profileArgs(settings.profileDir, name), entry],
+        h.childEnv({
+          BENCH_PORT: String(port),
+          ...(dataDir === undefined ? {} : { BENCH_DATA_DIR: dataDir }),
+        }),
+      );
+      try {
+        await waitHealthy(`${base}/`, child);
+        const cpusOf = cpusAllowed(child.process.pid ?? 0);
+        progress(label, base, cpusOf, settings);
+        const r = await h.runLoad({
+          ...load,
+          url: `${base}/tweets/0000000000000000000`,
+          method: 'GET',
+          headers: { authorization: `Bearer ${readToken}` },
+          body: '',
+          serverPid: child.process.pid ?? 0,
+        });
+        return measuredFrom(label, cpusOf, r, settings);
+      } finally {
+        await h.stop(child);
+      }
+    };
+    results.hello = await reference('Koa 3 hello world (baseline)', 'bench/hello-server.ts');
+    const minimalDir = join(tmp, 'minimal');
+    await mkdir(minimalDir, { recursive: true });
+    results.minimalGet = await reference(
+      'minimal route (Koa+router+SQLite)',
+      'bench/minimal-route-server.ts',
+      minimalDir,
     );
-    try {
-      await waitHealthy(`${base}/`, hello);
-      const cpusOf = cpusAllowed(hello.process.pid ?? 0);
-      progress('koa hello world', base, cpusOf, settings);
-      const r = await h.runLoad({
-        ...load,
-        url: `${base}/tweets/0000000000000000000`,
-        method: 'GET',
-        headers: { authorization: `Bearer ${readToken}` },
-        body: '',
-        serverPid: hello.process.pid ?? 0,
-      });
-      results.hello = measuredFrom('Koa 3 hello world (baseline)', cpusOf, r, settings);
-    } finally {
-      await h.stop(hello);
-    }
   }
 
   const tweets = await startService(
@@ -800,6 +818,14 @@ async function report(h: Harness, settings: Settings, r: Results): Promise<numbe
       ? r.tweetsGet.measured.perSecond / r.hello.measured.perSecond
       : undefined;
   const getValid = r.hello?.valid === true && r.tweetsGet?.valid === true;
+  const minimalRatio =
+    r.hello !== undefined && r.minimalGet !== undefined
+      ? r.minimalGet.measured.perSecond / r.hello.measured.perSecond
+      : undefined;
+  const overMinimal =
+    r.minimalGet !== undefined && r.tweetsGet !== undefined
+      ? r.tweetsGet.measured.perSecond / r.minimalGet.measured.perSecond
+      : undefined;
   const getVerdict = verdict(getRatio !== undefined, getValid, (getRatio ?? 0) >= TARGET_GET_RATIO);
   if (settings.rows.has('get')) {
     out.push(
@@ -807,16 +833,23 @@ async function report(h: Harness, settings: Settings, r: Results): Promise<numbe
         'for every request, so after the first its verification is a hit in the service’s ' +
         'verified-token cache; then a SQLite point read',
       '',
-      table([HEADER, ...[r.hello, r.tweetsGet].filter((m) => m !== undefined).map(rowOf)], ALIGN),
+      table(
+        [HEADER, ...[r.hello, r.minimalGet, r.tweetsGet].filter((m) => m !== undefined).map(rowOf)],
+        ALIGN,
+      ),
       '',
     );
     warnings(
       out,
-      [r.hello, r.tweetsGet].filter((m) => m !== undefined),
+      [r.hello, r.minimalGet, r.tweetsGet].filter((m) => m !== undefined),
       true,
     );
     out.push(
       `ratio tweets GET / hello world: ${getRatio?.toFixed(2) ?? '-'}`,
+      `ratio minimal route / hello world: ${minimalRatio?.toFixed(2) ?? '-'} ` +
+        '(the most any GET /tweets/{id} on Koa, @koa/router and SQLite reaches here)',
+      `ratio tweets GET / minimal route: ${overMinimal?.toFixed(2) ?? '-'} ` +
+        '(what token check, request id, access log, metrics and error mapping leave)',
       `target  GET /tweets/{id} >= ${TARGET_GET_RATIO} × hello world: ${getVerdict} ` +
         `(${getRatio?.toFixed(2) ?? '-'})`,
       '',
@@ -924,7 +957,9 @@ async function report(h: Harness, settings: Settings, r: Results): Promise<numbe
   out.push('Figures drift by up to ~20% between runs on these machines: quote the ratio.', '');
   process.stdout.write(out.join('\n') + '\n');
 
-  const measuredRows = [r.hello, r.tweetsGet, r.tweetsPost, r.feeds].filter((m) => m !== undefined);
+  const measuredRows = [r.hello, r.minimalGet, r.tweetsGet, r.tweetsPost, r.feeds].filter(
+    (m) => m !== undefined,
+  );
   const json = {
     generatedAt: new Date().toISOString(),
     node: process.version,
@@ -945,6 +980,7 @@ async function report(h: Harness, settings: Settings, r: Results): Promise<numbe
     },
     results: {
       hello: r.hello ?? null,
+      minimalGet: r.minimalGet ?? null,
       tweetsGet: r.tweetsGet ?? null,
       tweetsPost: r.tweetsPost ?? null,
       postIntegrity: r.integrity ?? null,
@@ -952,7 +988,11 @@ async function report(h: Harness, settings: Settings, r: Results): Promise<numbe
       feedsSeed: r.feedsSeed ?? null,
       feedsUnavailable: r.feedsUnavailable ?? null,
     },
-    ratios: { tweetsGetOverHello: getRatio ?? null },
+    ratios: {
+      tweetsGetOverHello: getRatio ?? null,
+      minimalGetOverHello: minimalRatio ?? null,
+      tweetsGetOverMinimal: overMinimal ?? null,
+    },
     targets: {
       tweetsGetRatio: { target: TARGET_GET_RATIO, verdict: getVerdict },
       tweetsPostPerSecond: { target: TARGET_POST_PER_SECOND, verdict: postVerdict },
