@@ -4,6 +4,7 @@
  * Run by bench/services.ts as its own process pinned like the services; env: BENCH_PORT.
  */
 import Koa from 'koa';
+import { exitOnSignals } from './support.js';
 
 const port = Number(process.env['BENCH_PORT'] ?? '');
 if (!Number.isInteger(port) || port <= 0) {
@@ -17,10 +18,4 @@ app.use((ctx) => {
 
 const server = app.listen(port, '127.0.0.1');
 
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 2_000).unref();
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+exitOnSignals(server);

@@ -8,6 +8,7 @@
 import Router from '@koa/router';
 import Database from 'better-sqlite3';
 import Koa from 'koa';
+import { exitOnSignals } from './support.js';
 import { join } from 'node:path';
 
 const port = Number(process.env['BENCH_PORT'] ?? '');
@@ -56,10 +57,4 @@ const app = new Koa();
 app.use(router.routes());
 const server = app.listen(port, '127.0.0.1');
 
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 2_000).unref();
-};
-process.once('SIGTERM', stop);
-process.once('SIGINT', stop);
+exitOnSignals(server);

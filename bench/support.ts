@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -221,4 +222,18 @@ export function watchCore(cpu: number, pid: number): () => CoreUse | undefined {
       otherPercent: Math.max(0, (100 * (busy - own)) / total),
     };
   };
+}
+
+/**
+ * Exits once `server` has closed after SIGTERM or SIGINT (within 2 s), so that a reference
+ * server stops as the services do and `--cpu-prof` writes its profile.
+ */
+export function exitOnSignals(server: Server): void {
+  const stop = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 2_000).unref();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
