@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import '../koa-state.js';
@@ -19,17 +19,29 @@ export function requestIdOf(header: string | undefined): string {
  */
 export function traceparentOf(header: string | undefined): string {
   const m = header === undefined ? null : TRACEPARENT.exec(header);
-  // randomUUID draws from node's pre-filled entropy cache; randomBytes per request cost ~10 µs
-  // under load. A v4 UUID's 122 random bits make a valid, unguessable trace and span id.
-  const span = randomHex().slice(0, 16);
+  const span = randomHex(8);
   if (m && m[1] !== ZERO_TRACE && m[2] !== ZERO_SPAN) {
     return `00-${m[1]}-${span}-${m[3]}`;
   }
-  return `00-${randomHex()}-${span}-01`;
+  return `00-${randomHex(16)}-${span}-01`;
 }
 
-function randomHex(): string {
-  return randomUUID().replaceAll('-', '');
+/**
+ * Random bytes for trace and span ids, drawn from node:crypto a pool at a time: one
+ * randomFillSync per 170 requests instead of a call (or a UUID to strip) per id.
+ */
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let used = POOL_BYTES;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const hex = pool.toString('hex', used, used + bytes);
+  used += bytes;
+  return hex;
 }
 
 /**
