@@ -72,6 +72,15 @@ describe('request ids', function () {
       );
     });
 
+    it('never repeats a trace or span id, across many refills of its random pool', function () {
+      const ids = new Set<string>();
+      for (let i = 0; i < 2000; i++) {
+        const { traceId, spanId } = partsOf(traceparentOf(undefined));
+        ids.add(traceId).add(spanId);
+      }
+      expect(ids.size).to.equal(4000);
+    });
+
     const malformed: readonly [string, string | undefined][] = [
       ['a missing header', undefined],
       ['garbage', 'not-a-traceparent'],
