@@ -7,6 +7,7 @@ import { pingDatabase } from '../platform/db/knex.js';
 import type { Knex } from '../platform/db/knex.js';
 import { createLogger } from '../platform/observability/logger.js';
 import type { Logger } from '../platform/observability/logger.js';
+import { leaseFrom } from '../platform/registry/resolver.js';
 import type { ServiceResolver } from '../platform/registry/resolver.js';
 import { createMetrics } from '../platform/observability/metrics.js';
 import { openLimiterStore } from '../platform/rate-limit/redis.js';
@@ -52,7 +53,16 @@ export async function createAuthServer(
   await ensureKeys(db, box);
   const cookieKeys = await loadCookieKeys(db, box);
   const resolver = options.resolver;
-  const usersUrl = resolver && (async () => (await resolver.pick('users')).baseUrl);
+  // Each password check leases a users instance (least-outstanding picking, passive ejection).
+  const usersUrl =
+    resolver &&
+    (async () => {
+      const lease = await leaseFrom(resolver, 'users');
+      return {
+        baseUrl: lease.instance.baseUrl,
+        release: (outcome?: { readonly failed: boolean }) => lease.release(outcome),
+      };
+    });
   const endUser = createEndUser({
     config,
     db,

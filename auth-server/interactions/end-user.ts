@@ -3,6 +3,7 @@ import type { Configuration, FindAccount, Provider } from 'oidc-provider';
 import type { AuthConfig } from '../../config/index.js';
 import type { Knex } from '../../platform/db/knex.js';
 import { discoveredTokenSource } from '../../platform/http/discovered-token-source.js';
+import type { AttemptTarget } from '../../platform/http/resilient-client.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import type { Metrics } from '../../platform/observability/metrics.js';
 import type { LimiterStore } from '../../platform/rate-limit/limiter.js';
@@ -25,7 +26,7 @@ export interface EndUserOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Where users is found before each call; default the configured CHIRP_USERS_URL. */
-  readonly usersUrl?: () => Promise<string>;
+  readonly usersUrl?: () => Promise<AttemptTarget>;
 }
 
 /** The end-user half, wired: hand `configure` and `findAccount` to the provider host. */

@@ -6,6 +6,7 @@ import {
   isDependencyError,
 } from '../../platform/http/resilient-client.js';
 import type {
+  AttemptTarget,
   ResilientClient,
   ResilientRequest,
   ResilientResponse,
@@ -60,7 +61,7 @@ export interface UsersClient {
 /** How the client is built: where users is, how long to wait, and the tokens to call it with. */
 export interface UsersClientOptions {
   /** Resolved before every attempt (the registry may move users), or a fixed URL. */
-  readonly baseUrl: string | (() => Promise<string>);
+  readonly baseUrl: string | (() => Promise<AttemptTarget>);
   /** Bound on each call, retries and the token request included. */
   readonly timeoutMs: number;
   readonly tokens: TokenSource;

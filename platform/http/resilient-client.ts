@@ -55,12 +55,24 @@ export interface ResilientResponse<T> {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where one attempt goes: a base URL, or a lease on an instance (a balancing resolver's), which
+ * the client releases when the attempt ends, saying whether the instance failed it (no
+ * answer, or a 5xx).
+ */
+export type AttemptTarget =
+  | string
+  | {
+      readonly baseUrl: string;
+      release(outcome?: { readonly failed: boolean }): void;
+    };
+
 /** Where a client sends its calls and how it authenticates them. */
 export interface ResilientClientOptions {
   /** The dependency's name, used in logs and errors. */
   name: string;
   /** Resolved before every attempt, so that a retry can land on another healthy instance. */
-  baseUrl: () => Promise<string> | string;
+  baseUrl: () => Promise<AttemptTarget> | AttemptTarget;
   /** The dependency's policy, shared by every client of that dependency. */
   policy: DependencyPolicy;
   /** When set, calls carry a client_credentials bearer token for `resource` and `scope`. */
@@ -164,12 +176,16 @@ function sender(options: Readonly<ResilientClientOptions>, http: AxiosInstance):
     const data = req.body === undefined ? undefined : JSON.stringify(req.body);
     return options.policy.execute(
       async ({ signal }) => {
-        const url = await targetUrl(name, options.baseUrl, req);
+        const target = await attemptTarget(name, options.baseUrl);
+        const url = urlOf(target.baseUrl, req);
         const res = await http
           .request<string>({ method: req.method, url, headers, data, signal })
           .catch((e: unknown) => {
+            // Our caller giving up is not the instance's fault; a timeout or a refusal is.
+            target.release({ failed: req.signal?.aborted !== true });
             throw transportFailure(name, e);
           });
+        target.release({ failed: res.status >= 500 });
         return toResponse<T>(name, res);
       },
       { retryable, signal: req.signal, deadline: req.deadline },
@@ -237,14 +253,14 @@ async function bearerToken(
   }
 }
 
-async function targetUrl(
+/** The attempt's base URL and what ends its lease (nothing for a plain URL). */
+async function attemptTarget(
   name: string,
   baseUrl: ResilientClientOptions['baseUrl'],
-  req: Readonly<ResilientRequest>,
-): Promise<string> {
-  let base: string;
+): Promise<{ baseUrl: string; release(outcome?: { readonly failed: boolean }): void }> {
+  let target: AttemptTarget;
   try {
-    base = await baseUrl();
+    target = await baseUrl();
   } catch (e) {
     throw new DependencyError({
       dependency: name,
@@ -253,6 +269,10 @@ async function targetUrl(
       cause: sanitizedCause(e),
     });
   }
+  return typeof target === 'string' ? { baseUrl: target, release: () => undefined } : target;
+}
+
+function urlOf(base: string, req: Readonly<ResilientRequest>): string {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(req.query ?? {})) {
     if (value !== undefined) {

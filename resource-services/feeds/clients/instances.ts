@@ -1,13 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { isNoInstanceError } from '../../../platform/registry/resolver.js';
+import type { AttemptTarget } from '../../../platform/http/resilient-client.js';
+import { isNoInstanceError, leaseFrom } from '../../../platform/registry/resolver.js';
 import type { ServiceResolver } from '../../../platform/registry/resolver.js';
 
 /** Where one dependency's calls go: an instance from the resolver, a fresh one per retry. */
 export interface InstanceRouting {
   /** Runs one call; each attempt in it (retries included) goes to an instance not yet tried. */
   call<T>(work: () => Promise<T>): Promise<T>;
-  /** The base URL of the next attempt; the resilient client calls it before every attempt. */
-  baseUrl(): Promise<string>;
+  /**
+   * The instance of the next attempt, leased so that least-outstanding picking counts it and a
+   * failed attempt makes the resolver avoid the instance; the resilient client releases it.
+   */
+  baseUrl(): Promise<AttemptTarget>;
 }
 
 /**
@@ -22,18 +26,18 @@ export function instanceRouting(resolver: ServiceResolver, service: string): Ins
     call: (work) => tried.run(new Set(), work),
     async baseUrl() {
       const seen = tried.getStore();
-      let instance;
+      let lease;
       try {
-        instance = await resolver.pick(service, seen);
+        lease = await leaseFrom(resolver, service, seen);
       } catch (e) {
         // Every instance was tried: trying one again beats giving up.
         if (!isNoInstanceError(e) || seen === undefined || seen.size === 0) {
           throw e;
         }
-        instance = await resolver.pick(service);
+        lease = await leaseFrom(resolver, service);
       }
-      seen?.add(instance.instanceId);
-      return instance.baseUrl;
+      seen?.add(lease.instance.instanceId);
+      return { baseUrl: lease.instance.baseUrl, release: (outcome) => lease.release(outcome) };
     },
   };
 }

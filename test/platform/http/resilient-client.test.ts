@@ -355,6 +355,53 @@ describe('createResilientClient', function () {
     });
   });
 
+  describe('leased instances', function () {
+    /** A base URL handed out as a lease, recording each release's outcome. */
+    function leasing(url: () => string): {
+      releases: (boolean | undefined)[];
+      baseUrl: ResilientClientOptions['baseUrl'];
+    } {
+      const releases: (boolean | undefined)[] = [];
+      return {
+        releases,
+        baseUrl: () => ({
+          baseUrl: url(),
+          release: (outcome) => releases.push(outcome?.failed),
+        }),
+      };
+    }
+
+    it('releases each attempt once, as failed after a 5xx and not after an answer', async function () {
+      answer = script(respond(503), ok());
+      const lease = leasing(() => stub.url);
+      await build({}, { baseUrl: lease.baseUrl }).request({ method: 'GET', path: '/' });
+      expect(lease.releases).to.deep.equal([true, false]);
+    });
+
+    it('releases as failed when the instance cannot be reached', async function () {
+      const lease = leasing(() => 'http://127.0.0.1:1');
+      await failureOf(
+        build({ maxAttempts: 1 }, { baseUrl: lease.baseUrl }).request({ method: 'GET', path: '/' }),
+      );
+      expect(lease.releases).to.deep.equal([true]);
+    });
+
+    it('does not blame the instance when the caller aborts', async function () {
+      let reached: () => void = () => undefined;
+      const requestSeen = new Promise<void>((resolve) => (reached = resolve));
+      answer = () => reached();
+      const lease = leasing(() => stub.url);
+      const controller = new AbortController();
+      const call = build({ timeoutMs: 5000 }, { baseUrl: lease.baseUrl })
+        .request({ method: 'GET', path: '/', signal: controller.signal })
+        .catch(() => undefined);
+      await requestSeen;
+      controller.abort();
+      await call;
+      expect(lease.releases).to.deep.equal([false]);
+    });
+  });
+
   describe('request context', function () {
     it('propagates X-Request-Id and traceparent', async function () {
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
