@@ -42,6 +42,16 @@ export class ProblemError extends Error {
     return new ProblemError({ status: 409, title: 'Conflict', detail });
   }
 
+  /** 413 for a body over `limitBytes`, closing the connection so Node does not read the rest. */
+  static contentTooLarge(limitBytes: number): ProblemError {
+    return new ProblemError({
+      status: 413,
+      title: 'Content Too Large',
+      detail: `The request body must be at most ${limitBytes} bytes.`,
+      headers: { Connection: 'close' },
+    });
+  }
+
   static tooManyRequests(retryAfterSeconds: number): ProblemError {
     return new ProblemError({
       status: 429,

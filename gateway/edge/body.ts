@@ -20,7 +20,7 @@ export function bufferBody(limitBytes: number): Step {
     }
     const declared = Number(ctx.req.headers['content-length'] ?? Number.NaN);
     if (declared > limitBytes) {
-      throw tooLarge(limitBytes);
+      throw ProblemError.contentTooLarge(limitBytes);
     }
     const deadline = ctx.state.deadline ?? Date.now() + 30_000;
     return readAtMost(ctx.req, limitBytes, deadline).then((body) => {
@@ -32,16 +32,6 @@ export function bufferBody(limitBytes: number): Step {
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-function tooLarge(limit: number): ProblemError {
-  return new ProblemError({
-    status: 413,
-    title: 'Content Too Large',
-    detail: `The request body must be at most ${limit} bytes.`,
-    // Otherwise Node would read and discard the rest of the body to reuse the connection.
-    headers: { Connection: 'close' },
-  });
 }
 
 function tooSlow(): ProblemError {
@@ -56,7 +46,7 @@ function tooSlow(): ProblemError {
 /** Collects the body, or rejects at the limit, when cut short, or once the deadline passes. */
 function readAtMost(req: IncomingMessage, limit: number, deadline: number): Promise<Buffer> {
   return readBodyAtMost(req, limit, {
-    tooLarge: () => tooLarge(limit),
+    tooLarge: () => ProblemError.contentTooLarge(limit),
     cut: () => ProblemError.badRequest('The request body ended before it was complete.'),
     late: { at: deadline, error: tooSlow },
   });

@@ -42,7 +42,7 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
     requireIdentityEncoding(ctx.get('Content-Encoding'));
     const declared = declaredLength(ctx.req);
     if (declared !== undefined && declared > limit) {
-      throw tooLarge(limit);
+      throw ProblemError.contentTooLarge(limit);
     }
     ctx.request.body = parseJson(await readAtMost(ctx.req, limit));
     await next();
@@ -91,16 +91,6 @@ function declaredLength(req: IncomingMessage): number | undefined {
   return header !== undefined && /^[0-9]+$/.test(header) ? Number(header) : undefined;
 }
 
-function tooLarge(limit: number): ProblemError {
-  return new ProblemError({
-    status: 413,
-    title: 'Content Too Large',
-    detail: `The request body must be at most ${limit} bytes.`,
-    // Without it Node would read and discard the rest of the body to reuse the connection.
-    headers: { Connection: 'close' },
-  });
-}
-
 function malformed(why: string): ProblemError {
   return ProblemError.badRequest(`The request body is malformed JSON: ${why}.`);
 }
@@ -112,7 +102,7 @@ function readAtMost(req: IncomingMessage, limit: number): Promise<Buffer> {
     return Promise.reject(new Error('jsonBody: the request body was already read'));
   }
   return readBodyAtMost(req, limit, {
-    tooLarge: () => tooLarge(limit),
+    tooLarge: () => ProblemError.contentTooLarge(limit),
     cut: () => ProblemError.badRequest('The request body ended before it was complete.'),
   });
 }
