@@ -29,6 +29,7 @@ import type { DriverReport, DriverSpec, MeasuredPhase } from './end-user-driver.
 import { int, ms, pct, table } from './format.js';
 import type { Harness } from './services.js';
 import {
+  INTERFERENCE_PERCENT,
   assertPinningPossible,
   cpusAllowed,
   envNumber,
@@ -49,8 +50,6 @@ const BENCH_HANDLE = 'bench_user';
 const BENCH_PASSWORD = 'bench password, not secret';
 /** Hash verifications timed for the cost line; the median is shown. */
 const HASH_RUNS = 5;
-/** Other work on the server core above this share makes a figure suspect. */
-const INTERFERENCE_PERCENT = 5;
 
 interface Settings {
   readonly durationSeconds: number;

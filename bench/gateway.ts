@@ -70,16 +70,24 @@ export async function runGatewaySuite(h: Harness): Promise<number> {
         audience: TWEETS_RESOURCE,
         scope: 'tweets:read',
       });
-      const gateway = await startNode(h, 'gateway', 'gateway/main.ts', 'CHIRP_GATEWAY', {
-        CHIRP_ISSUER: stub.issuer,
-        CHIRP_TWEETS_URL: tweets.base,
-        CHIRP_GATEWAY_CLIENT_ID: 'bench-gateway',
-        CHIRP_GATEWAY_CLIENT_SECRET: 'not-checked-by-the-stub-issuer',
-        CHIRP_REGISTRY_BACKEND: 'static',
-        // Checked on every request, but high enough that the load is never refused.
-        CHIRP_GATEWAY_RATE_LIMIT: '10000000',
-        CHIRP_GATEWAY_RATE_LIMIT_BURST: '10000000',
-      });
+      const gateway = await startNode(
+        h,
+        'gateway',
+        'gateway/main.ts',
+        'CHIRP_GATEWAY',
+        {
+          CHIRP_ISSUER: stub.issuer,
+          CHIRP_TWEETS_URL: tweets.base,
+          CHIRP_GATEWAY_CLIENT_ID: 'bench-gateway',
+          CHIRP_GATEWAY_CLIENT_SECRET: 'not-checked-by-the-stub-issuer',
+          CHIRP_REGISTRY_BACKEND: 'static',
+          // Checked on every request, but high enough that the load is never refused.
+          CHIRP_GATEWAY_RATE_LIMIT: '10000000',
+          CHIRP_GATEWAY_RATE_LIMIT_BURST: '10000000',
+        },
+        // As users run it (gateway/runtime.ts).
+        GATEWAY_NODE_FLAGS,
+      );
       const nginx = await startNginx(tmp, tweets.base);
       const results: LegResult[] = [];
       const legs: [Leg, string, number, number[]][] = [
@@ -136,6 +144,7 @@ async function startNode(
   entry: string,
   prefix: string,
   extra: Readonly<Record<string, string>>,
+  nodeFlags: readonly string[] = [],
 ): Promise<Started> {
   const [port, metricsPort] = [await freePort(), await freePort()];
   const env = h.childEnv({
@@ -145,9 +154,7 @@ async function startNode(
     ...extra,
   });
   const profile = profileArgs(process.env['BENCH_CPU_PROF_DIR'], name);
-  // Each server runs as users run it: the gateway with its Node flags (gateway/runtime.ts).
-  const flags = entry === 'gateway/main.ts' ? GATEWAY_NODE_FLAGS : [];
-  const child = h.start(name, h.serverCpu, [...flags, ...profile, entry], env);
+  const child = h.start(name, h.serverCpu, [...nodeFlags, ...profile, entry], env);
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(`${base}/healthz`, child);
   return { base, pid: child.process.pid ?? 0, child };

@@ -28,6 +28,8 @@ import type { Harness } from './services.js';
 import { checkSample } from './sample.js';
 import type { SampleCheck, TokenRequest } from './sample.js';
 import {
+  INTERFERENCE_PERCENT,
+  SATURATED_PERCENT,
   assertPinningPossible,
   cpusAllowed,
   envNumber,
@@ -273,11 +275,6 @@ async function measure(
     }
   }
 }
-
-/** Other work on the server's core above this share makes a figure suspect. */
-const INTERFERENCE_PERCENT = 5;
-/** Below this share of its core the server was not the bottleneck. */
-const SATURATED_PERCENT = 90;
 
 function report(settings: Settings, results: readonly TargetResult[]) {
   const byName = new Map(results.map((r) => [r.target, r]));

@@ -32,6 +32,8 @@ import type { LoadReport, LoadSpec, RunFigures } from './load.js';
 import { startStubIssuer } from './stub-issuer.js';
 import type { StubIssuer } from './stub-issuer.js';
 import {
+  INTERFERENCE_PERCENT,
+  SATURATED_PERCENT,
   assertPinningPossible,
   cpusAllowed,
   envNumber,
@@ -81,10 +83,6 @@ const FEED_TWEETS = 10_000;
 const SEED_CONCURRENCY = 32;
 const USER_SEED_CONCURRENCY = 4;
 
-/** Other work on the server's core above this share makes a figure suspect. */
-const INTERFERENCE_PERCENT = 5;
-/** Below this share of its core the server was not the bottleneck (throughput rows only). */
-const SATURATED_PERCENT = 90;
 /** The share of the offered rate that counts as keeping up with it. */
 const RATE_KEPT_UP = 0.95;
 

@@ -7,6 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
+/** Other work on the server's core above this share makes a figure suspect. */
+export const INTERFERENCE_PERCENT = 5;
+/** Below this share of its core the server was not the bottleneck (throughput rows only). */
+export const SATURATED_PERCENT = 90;
+
 /**
  * Node arguments that profile a server into `<profileDir>/<name>` (one folder per server: node
  * writes one profile per thread, and tsx's loader has its own), or none without a folder.
