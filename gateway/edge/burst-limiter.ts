@@ -65,18 +65,9 @@ function memoryBurstLimiter(
     consume(key) {
       const rate = windowState(sustained.consume(key), window.points);
       if (rate.allowed) {
-        const spare = allowance && windowState(allowance.peek(key), extra);
-        return state(
-          true,
-          limit,
-          rate.remaining + (spare?.remaining ?? 0),
-          rate,
-          spare?.resetSeconds,
-        );
+        return withinRate(limit, rate, allowance && windowState(allowance.peek(key), extra));
       }
-      const burst = allowance && windowState(allowance.consume(key), extra);
-      const allowed = burst?.allowed ?? false;
-      return state(allowed, limit, burst?.remaining ?? 0, rate, burst?.resetSeconds);
+      return fromAllowance(limit, rate, allowance && windowState(allowance.consume(key), extra));
     },
   };
 }
@@ -107,17 +98,9 @@ function sharedBurstLimiter(
     async consume(key) {
       const [rate, spare] = await Promise.all([sustained.consume(key), allowance?.peek(key)]);
       if (rate.allowed) {
-        return state(
-          true,
-          limit,
-          rate.remaining + (spare?.remaining ?? 0),
-          rate,
-          spare?.resetSeconds,
-        );
+        return withinRate(limit, rate, spare);
       }
-      const burst = await allowance?.consume(key);
-      const allowed = burst?.allowed ?? false;
-      return state(allowed, limit, burst?.remaining ?? 0, rate, burst?.resetSeconds);
+      return fromAllowance(limit, rate, await allowance?.consume(key));
     },
   };
 }
@@ -151,6 +134,27 @@ export function sustainedWindow(perMinute: number): { points: number; durationSe
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
+}
+
+/** What a window says: the sustained rate, or the burst allowance. */
+type WindowVerdict = ReturnType<typeof windowState>;
+
+/** Allowed by the sustained rate; what is left counts the unspent allowance too. */
+function withinRate(
+  limit: number,
+  rate: WindowVerdict,
+  spare: WindowVerdict | undefined,
+): BurstLimitState {
+  return state(true, limit, rate.remaining + (spare?.remaining ?? 0), rate, spare?.resetSeconds);
+}
+
+/** Past the sustained rate: allowed only while the allowance lasts. */
+function fromAllowance(
+  limit: number,
+  rate: WindowVerdict,
+  burst: WindowVerdict | undefined,
+): BurstLimitState {
+  return state(burst?.allowed ?? false, limit, burst?.remaining ?? 0, rate, burst?.resetSeconds);
 }
 
 function state(

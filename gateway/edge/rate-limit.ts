@@ -21,18 +21,19 @@ export type LimitKind = 'caller' | 'anonymous';
  * when the limit is spent. In memory the count is synchronous; with Redis it is awaited.
  */
 export function rateLimit(limits: EdgeLimits, onLimited: (kind: LimitKind) => void): Step {
-  const policies = new Map([limits.callers, limits.anonymous].map((l) => [l, policyOf(l)]));
+  const callerPolicy = policyOf(limits.callers);
+  const anonymousPolicy = policyOf(limits.anonymous);
   return function rateLimitStep(ctx) {
     const auth = ctx.state.auth;
     const kind: LimitKind = auth === undefined ? 'anonymous' : 'caller';
     const limiter = auth === undefined ? limits.anonymous : limits.callers;
+    const policy = auth === undefined ? anonymousPolicy : callerPolicy;
     const key =
       auth === undefined
         ? `ip:${ctx.state.clientOrigin?.ip ?? 'unknown'}`
         : auth.isUser
           ? `user:${auth.sub}`
           : `client:${auth.clientId}`;
-    const policy = policies.get(limiter) ?? policyOf(limiter);
     const judge = (state: BurstLimitState): void => {
       setRateLimitHeaders(ctx.res, state, policy);
       if (!state.allowed) {
