@@ -10,15 +10,20 @@
  *    flow above, each sending grant_type=refresh_token with its newest token and keeping the
  *    rotated one. A failed chain stops (its token may be consumed) and is counted as broken.
  *
- * The cookie jar and redirect handling are written here, small, rather than imported from the
- * test helpers: bench code does not import test/.
+ * Pages are driven with the tests' form browser (test/helpers/form-browser.ts): one cookie jar,
+ * forms and same-origin redirects, written once for both.
  * Usage: node --import tsx bench/end-user-driver.ts '<DriverSpec as JSON>'
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { watchCores } from './core-watch.js';
 import type { CoresUse } from './core-watch.js';
+import { Browser, formsOf } from '../test/helpers/form-browser.js';
+import type { Visit } from '../test/helpers/form-browser.js';
 import { cpusAllowed } from './support.js';
+
+/** A page or token request that has not answered by then fails the flow. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface DriverSpec {
   readonly issuer: string;
@@ -79,121 +84,6 @@ export interface DriverReport {
     /** Chains that stopped on a failure; each failure is also in the phase's failures. */
     readonly brokenChains: number;
   };
-}
-
-// --- a small browser: cookie jar, manual redirects, forms ----------------------------------------
-
-interface Cookie {
-  readonly name: string;
-  readonly value: string;
-  readonly path: string;
-}
-
-/** One response: status, body, and the absolute Location of a redirect. */
-interface Hop {
-  readonly status: number;
-  readonly text: string;
-  readonly location: URL | undefined;
-}
-
-/** A cookie jar for one host (all our pages are on the issuer): name and path, no domains. */
-class Jar {
-  private readonly cookies = new Map<string, Cookie>();
-
-  header(url: URL): string {
-    return [...this.cookies.values()]
-      .filter((c) => url.pathname.startsWith(c.path))
-      .map((c) => `${c.name}=${c.value}`)
-      .join('; ');
-  }
-
-  store(res: Response, url: URL): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';').map((s) => s.trim());
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      const pathAttr = attributes.find((a) => a.toLowerCase().startsWith('path='));
-      const path = pathAttr?.slice(5) ?? defaultPath(url);
-      // oidc-provider clears a cookie by sending it expired (1970) with an empty value.
-      const expired = attributes.some((a) => /^expires=.*1970/i.test(a) || /^max-age=0$/i.test(a));
-      if (expired || value === '') {
-        this.cookies.delete(`${name};${path}`);
-      } else {
-        this.cookies.set(`${name};${path}`, { name, value, path });
-      }
-    }
-  }
-}
-
-/** RFC 6265 5.1.4: without a Path attribute, the request path up to its last '/'. */
-function defaultPath(url: URL): string {
-  const i = url.pathname.lastIndexOf('/');
-  return i <= 0 ? '/' : url.pathname.slice(0, i);
-}
-
-async function send(jar: Jar, method: string, url: URL, form?: URLSearchParams): Promise<Hop> {
-  const headers: Record<string, string> = {};
-  const cookie = jar.header(url);
-  if (cookie !== '') {
-    headers['cookie'] = cookie;
-  }
-  if (form !== undefined) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-  }
-  const res = await fetch(url, {
-    method,
-    headers,
-    body: form?.toString(),
-    redirect: 'manual',
-    signal: AbortSignal.timeout(30_000),
-  });
-  jar.store(res, url);
-  const location = res.headers.get('location');
-  return {
-    status: res.status,
-    text: await res.text(),
-    location: location === null ? undefined : new URL(location, url),
-  };
-}
-
-/** Follows redirects with GET while they stay on `origin`; one elsewhere (the app) ends it. */
-async function follow(jar: Jar, first: Hop, origin: string): Promise<Hop> {
-  let hop = first;
-  for (let i = 0; i < 10; i += 1) {
-    const next = hop.location;
-    if (hop.status < 300 || hop.status >= 400 || next === undefined || next.origin !== origin) {
-      return hop;
-    }
-    hop = await send(jar, 'GET', next);
-  }
-  throw new Failure('redirect', 'too many redirects');
-}
-
-/** The fields of the page's one form posting to …`suffix`: its hidden inputs (the csrf token). */
-function formOf(html: string, suffix: string): { action: string; fields: Map<string, string> } {
-  for (const [, action = '', inner = ''] of html.matchAll(
-    /<form\b[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g,
-  )) {
-    if (decode(action).endsWith(suffix)) {
-      const hidden = inner.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g);
-      return {
-        action: decode(action),
-        fields: new Map([...hidden].map(([, n = '', v = '']) => [n, decode(v)])),
-      };
-    }
-  }
-  throw new Failure('page', `no form posting to …${suffix}`);
-}
-
-function decode(text: string): string {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&#96;/g, '`')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 }
 
 /** A failed step; `reason` is short and stable, so failures can be counted by it. */
@@ -257,7 +147,7 @@ async function tokenRequest(
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: new URLSearchParams(params).toString(),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await res.text();
   if (res.status !== 200) {
@@ -289,8 +179,7 @@ async function codeFlow(
   spec: DriverSpec,
   endpoints: Endpoints,
 ): Promise<{ tokens: TokenPair; consent: boolean }> {
-  const jar = new Jar();
-  const origin = new URL(spec.issuer).origin;
+  const browser = new Browser(new URL(spec.issuer).origin, REQUEST_TIMEOUT_MS);
   const verifier = b64url(randomBytes(32));
   const state = b64url(randomBytes(16));
   const url = new URL(endpoints.authorization);
@@ -307,15 +196,15 @@ async function codeFlow(
   for (const [k, v] of Object.entries(params)) {
     url.searchParams.set(k, v);
   }
-  const login = await follow(jar, await send(jar, 'GET', url), origin);
+  const login = await browser.open(url);
   expectPage(login, 'sign-in page');
-  let hop = await submit(jar, origin, login, '/login', {
+  let hop = await submit(browser, login, '/login', {
     handle: spec.handle,
     password: spec.password,
   });
   const consent = hop.status === 200;
   if (consent) {
-    hop = await submit(jar, origin, hop, '/consent', { decision: 'allow' });
+    hop = await submit(browser, hop, '/consent', { decision: 'allow' });
   }
   const code = codeOf(hop, spec.redirectUri, state);
   const tokens = await tokenRequest(spec, endpoints, 'code exchange', {
@@ -327,7 +216,7 @@ async function codeFlow(
   return { tokens, consent };
 }
 
-function expectPage(hop: Hop, what: string): void {
+function expectPage(hop: Visit, what: string): void {
   if (hop.status !== 200) {
     throw new Failure(`${what}: ${hop.status}`, hop.text.slice(0, 300));
   }
@@ -335,16 +224,16 @@ function expectPage(hop: Hop, what: string): void {
 
 /** Posts the page's form ending with `suffix`, its hidden fields plus `fields`; follows. */
 async function submit(
-  jar: Jar,
-  origin: string,
-  page: Hop,
+  browser: Browser,
+  page: Visit,
   suffix: string,
   fields: Record<string, string>,
-): Promise<Hop> {
-  const form = formOf(page.text, suffix);
-  const body = new URLSearchParams([...form.fields, ...Object.entries(fields)]);
-  const posted = await send(jar, 'POST', new URL(form.action, origin), body);
-  const hop = await follow(jar, posted, origin);
+): Promise<Visit> {
+  const form = formsOf(page.text).find((f) => f.action.endsWith(suffix));
+  if (form === undefined) {
+    throw new Failure('page', `no form posting to …${suffix}`);
+  }
+  const hop = await browser.submit(form.action, { ...form.hidden, ...fields });
   // A refused sign-in re-renders the form with an error and a 4xx/5xx status.
   if (hop.status !== 200 && (hop.status < 300 || hop.status >= 400)) {
     throw new Failure(`${suffix.slice(1)}: ${hop.status}`, hop.text.slice(0, 300));
@@ -353,7 +242,7 @@ async function submit(
 }
 
 /** The code of the redirect to the app, after checking it is the app's and carries our state. */
-function codeOf(hop: Hop, redirectUri: string, state: string): string {
+function codeOf(hop: Visit, redirectUri: string, state: string): string {
   const to = hop.location;
   if (hop.status < 300 || hop.status >= 400 || to === undefined) {
     throw new Failure(`no redirect to the app: ${hop.status}`, hop.text.slice(0, 300));

@@ -25,7 +25,11 @@ interface StoredCookie {
 export class Browser {
   private readonly cookies = new Map<string, StoredCookie>();
 
-  constructor(readonly origin: string) {}
+  /** `timeoutMs` bounds each request (none by default: a test's own timeout applies). */
+  constructor(
+    readonly origin: string,
+    private readonly timeoutMs?: number,
+  ) {}
 
   /** GET, following same-origin redirects. */
   async open(url: string | URL): Promise<Visit> {
@@ -53,7 +57,8 @@ export class Browser {
     if (body !== undefined) {
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(url, { method, headers, body, redirect: 'manual' });
+    const signal = this.timeoutMs === undefined ? undefined : AbortSignal.timeout(this.timeoutMs);
+    const res = await fetch(url, { method, headers, body, redirect: 'manual', signal });
     this.store(res, url);
     const location = res.headers.get('location');
     return {
