@@ -10,6 +10,7 @@ import {
   sanitizedCause,
 } from './errors.js';
 import type { DependencyPolicy } from './policies.js';
+import { sendWithToken } from './token-source.js';
 import type { TokenSource } from './token-source.js';
 
 export { DependencyError, isDependencyError } from './errors.js';
@@ -150,17 +151,20 @@ async function authenticated<T>(
   if (tokens === undefined) {
     return send<T>(req, headers);
   }
-  const first = await bearerToken(options.name, tokens, req.signal);
-  const res = await send<T>(req, { ...headers, authorization: `Bearer ${first}` });
-  if (res.status !== 401) {
-    return res;
-  }
-  // A 401 means the callee refused the token before doing any work (revoked, or signed with a
-  // key it has not learnt yet), so one more try with a fresh token is safe even for a POST.
-  options.logger.info({ dependency: options.name, requestId: req.requestId }, 'token refused');
-  tokens.source.invalidate(tokens.resource, tokens.scope, first);
-  const fresh = await bearerToken(options.name, tokens, req.signal);
-  return send<T>(req, { ...headers, authorization: `Bearer ${fresh}` });
+  return sendWithToken(
+    tokens.source,
+    tokens.resource,
+    tokens.scope,
+    (token) => send<T>(req, { ...headers, authorization: `Bearer ${token}` }),
+    {
+      token: () => bearerToken(options.name, tokens, req.signal),
+      onRefused: () =>
+        options.logger.info(
+          { dependency: options.name, requestId: req.requestId },
+          'token refused',
+        ),
+    },
+  );
 }
 
 type Send = <T>(

@@ -181,3 +181,27 @@ function issuedToken(res: AxiosResponse<unknown>, issuedAt: number, url: string)
     oauthError,
   });
 }
+
+/**
+ * Sends with a bearer token for `resource` and `scope`. A 401 means the callee refused the token
+ * before doing any work (revoked, or signed with a key it has not learnt yet), so the token is
+ * dropped and the request sent once more with a fresh one, which is safe even for a POST.
+ * `hooks.token` replaces how a token is got (to map its errors); `onRefused` hears of a 401.
+ */
+export async function sendWithToken<R extends { readonly status: number }>(
+  tokens: TokenSource,
+  resource: string,
+  scope: string,
+  send: (token: string) => Promise<R>,
+  hooks: { readonly token?: () => Promise<string>; readonly onRefused?: () => void } = {},
+): Promise<R> {
+  const token = hooks.token ?? (() => tokens.token(resource, scope));
+  const first = await token();
+  const res = await send(first);
+  if (res.status !== 401) {
+    return res;
+  }
+  hooks.onRefused?.();
+  tokens.invalidate(resource, scope, first);
+  return send(await token());
+}

@@ -4,6 +4,7 @@ import axios from 'axios';
 import type { AxiosResponse, Method } from 'axios';
 import { z } from 'zod';
 import { sanitizedCause } from '../http/errors.js';
+import { sendWithToken } from '../http/token-source.js';
 import type { TokenSource } from '../http/token-source.js';
 import type { ServiceInstance } from './resolver.js';
 
@@ -78,10 +79,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     responseType: 'json',
     validateStatus: () => true,
   });
-  const call = async (method: Method, path: string, scope: string, data?: unknown) => {
-    const send = async () => {
-      const token = await options.tokens.token(REGISTRY_RESOURCE, scope);
-      const res = await http
+  const call = (method: Method, path: string, scope: string, data?: unknown) =>
+    sendWithToken(options.tokens, REGISTRY_RESOURCE, scope, (token) =>
+      http
         .request<unknown>({
           method,
           url: path,
@@ -93,17 +93,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
           throw new RegistryCallError(`registry ${method} ${path} failed`, undefined, {
             cause: sanitizedCause(e),
           });
-        });
-      return { res, token };
-    };
-    const first = await send();
-    if (first.res.status !== 401) {
-      return first.res;
-    }
-    // Refused before any work (expired or rotated key): one more try with a fresh token.
-    options.tokens.invalidate(REGISTRY_RESOURCE, scope, first.token);
-    return (await send()).res;
-  };
+        }),
+    );
   const instancePath = (name: string, id: string) =>
     `/registry/services/${encodeURIComponent(name)}/instances/${encodeURIComponent(id)}`;
   return {
