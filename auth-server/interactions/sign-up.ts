@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { HANDLE_PATTERN } from '../../config/handles.js';
 import { NOT_CONFIGURED, UNAVAILABLE, callerOf } from './sign-in.js';
 import type { SignInDeps } from './sign-in.js';
 import { isUsersUnavailable } from './users-client.js';
@@ -17,7 +18,6 @@ export type SignUpOutcome =
   | { readonly ok: false; readonly refusal: SignUpRefusal };
 
 /** DESIGN.md's handle rule; the users service checks it again. */
-const HANDLE = /^[A-Za-z0-9_]{1,15}$/;
 
 /**
  * Creates the account at users (POST /users with a users:admin token). The rules users applies
@@ -58,7 +58,7 @@ export async function signUp(
 
 function check(input: NewAccount): SignupErrors {
   const errors: { -readonly [K in keyof SignupErrors]: string } = {};
-  if (!HANDLE.test(input.handle)) {
+  if (!HANDLE_PATTERN.test(input.handle)) {
     errors.handle = 'Use 1 to 15 letters, digits or underscores.';
   }
   const nameLength = [...input.displayName].length;

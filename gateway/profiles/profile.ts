@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { HANDLE_PATTERN } from '../../config/handles.js';
 import type { Logger } from '../../platform/observability/logger.js';
 import { ProblemError } from '../../platform/errors.js';
 import type { TokenSource } from '../../platform/http/token-source.js';
@@ -25,7 +26,6 @@ export interface ProfileDeps {
   readonly onDegraded: (reason: string) => void;
 }
 
-const HANDLE = /^[A-Za-z0-9_]{1,15}$/;
 const TWEETS_RESOURCE = 'urn:chirp:tweets';
 
 /**
@@ -53,7 +53,7 @@ export function profileHandler(deps: ProfileDeps): Middleware {
 function handleOf(ctx: Context): string {
   const match = ctx.state.routeMatch;
   const handle = match?.ok === true ? match.match.params['handle'] : undefined;
-  if (handle === undefined || !HANDLE.test(handle)) {
+  if (handle === undefined || !HANDLE_PATTERN.test(handle)) {
     throw invalidInput([
       { field: 'handle', message: 'must be 1 to 15 characters of A-Z, a-z, 0-9 or _' },
     ]);

@@ -1,8 +1,6 @@
 import { z } from 'zod';
+import { HANDLE_PATTERN } from '../../config/handles.js';
 import { cursorQueryOf, idParam, limitQuery } from '../../platform/middleware/validate.js';
-
-/** DESIGN.md: handles are 1–15 of A–Z, a–z, 0–9 and _, unique regardless of case. */
-export const HANDLE_PATTERN = /^[A-Za-z0-9_]{1,15}$/;
 
 /** Code points, the unit people mean by "characters" (a UTF-16 length counts emoji twice). */
 export function codePoints(s: string): number {

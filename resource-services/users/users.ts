@@ -9,7 +9,7 @@ import type {
   UserRecord,
   UsersRepository,
 } from './repository.js';
-import { HANDLE_PATTERN } from './schemas.js';
+import { HANDLE_PATTERN } from '../../config/handles.js';
 import type { CreateUserInput } from './schemas.js';
 
 /** Most ids `followingIds` returns: feeds composes a timeline from at most this many. */
